@@ -1,0 +1,318 @@
+"""The autograd core: ``Tensor``, ``Function``, topological backward, ``grad`` and ``no_grad``.
+
+A ``Function`` computes on raw arrays (NumPy or CuPy). Applying it to Tensors records it as the
+``creator`` of its outputs, so the Tensors and Functions form a graph. ``backward`` visits that
+graph in reverse topological order: a Function runs its ``backward`` only after every consumer
+of its outputs has contributed, so a tensor used many times receives the sum of its gradients.
+"""
+
+import contextlib
+import weakref
+
+import numpy as np
+
+from . import backend
+
+_grad_enabled = [True]
+
+
+@contextlib.contextmanager
+def no_grad():
+    """Inside this block no graph is recorded (inference, optimizer updates)."""
+    previous = _grad_enabled[0]
+    _grad_enabled[0] = False
+    try:
+        yield
+    finally:
+        _grad_enabled[0] = previous
+
+
+def is_grad_enabled():
+    return _grad_enabled[0]
+
+
+def _math():
+    from .ops import math  # the operators live one layer up; imported on first use
+    return math
+
+
+class Tensor:
+    """An array plus what autograd needs: ``grad``, ``requires_grad`` and the ``creator`` Function.
+
+    ``data`` is a NumPy or CuPy array. Python floats become the default dtype (float32);
+    arrays keep their dtype. Only float tensors can require gradients.
+    """
+
+    is_minicnn_tensor = True
+    __array_priority__ = 1000  # ndarray (op) Tensor defers to the Tensor's reflected operator
+
+    def __init__(self, data, requires_grad=False, name=None, dtype=None):
+        if isinstance(data, Tensor):
+            data = data.data
+        self.data = backend.as_array(data, dtype=dtype)
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(f"requires_grad=True needs a float tensor, got dtype {self.data.dtype}")
+        self.requires_grad = bool(requires_grad)
+        self.name = name
+        self.grad = None
+        self.creator = None
+        self.trainable = True
+        self._retain_grad = False
+
+    # --- array-like attributes -------------------------------------------------------------
+    shape = property(lambda self: tuple(self.data.shape))
+    dtype = property(lambda self: self.data.dtype)
+    ndim = property(lambda self: self.data.ndim)
+    size = property(lambda self: int(self.data.size))
+    device = property(lambda self: backend.device_of(self.data))
+    is_leaf = property(lambda self: self.creator is None)
+
+    def __len__(self):
+        return len(self.data)
+
+    def __repr__(self):
+        body = str(backend.to_numpy(self.data)).replace("\n", "\n       ")
+        extra = ", requires_grad=True" if self.requires_grad else ""
+        name = f", name={self.name!r}" if self.name else ""
+        return f"Tensor({body}, dtype={self.dtype}{extra}{name})"
+
+    def numpy(self):
+        """The data as a NumPy array (copied from the GPU if needed)."""
+        return backend.to_numpy(self.data)
+
+    def item(self):
+        return self.numpy().item()
+
+    def __float__(self):
+        return float(self.item())
+
+    def to(self, device):
+        """A copy on 'cpu' or 'gpu' that is a new leaf with the same requires_grad."""
+        return Tensor(backend.to_device(self.data, device), requires_grad=self.requires_grad, name=self.name)
+
+    def detach(self):
+        """The same data, cut from the graph."""
+        return Tensor(self.data, name=self.name)
+
+    def assign(self, value):
+        """Overwrite the data in place (same shape), like ``tf.Variable.assign``."""
+        value = backend.as_array(backend.unwrap(value), dtype=self.dtype, device=self.device)
+        if value.shape != self.data.shape:
+            raise ValueError(f"assign to {self.name or 'tensor'}: shape {value.shape} != {self.data.shape}")
+        self.data[...] = value
+        return self
+
+    def retain_grad(self):
+        """Keep ``grad`` on this non-leaf tensor after backward (leaves always keep theirs)."""
+        self._retain_grad = True
+        return self
+
+    def zero_grad(self):
+        self.grad = None
+
+    def backward(self, grad=None, retain_graph=False):
+        """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
+
+        ``grad`` is the upstream gradient (same shape as self); it may be omitted only for a
+        tensor with one element. The graph is freed afterwards unless ``retain_graph``.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("backward() on a tensor that does not require grad (no input required grad)")
+        grads = backpropagate([self], [grad], retain_graph=retain_graph)
+        for tensor, g in grads.values():
+            if tensor.is_leaf or tensor._retain_grad:
+                tensor.grad = g if tensor.grad is None else tensor.grad + g
+
+    # --- operators (implemented in minicnn.ops.math) --------------------------------------
+    def __add__(self, other): return _math().add(self, other)
+    def __radd__(self, other): return _math().add(other, self)
+    def __sub__(self, other): return _math().sub(self, other)
+    def __rsub__(self, other): return _math().sub(other, self)
+    def __mul__(self, other): return _math().mul(self, other)
+    def __rmul__(self, other): return _math().mul(other, self)
+    def __truediv__(self, other): return _math().div(self, other)
+    def __rtruediv__(self, other): return _math().div(other, self)
+    def __pow__(self, other): return _math().pow(self, other)
+    def __rpow__(self, other): return _math().pow(other, self)
+    def __matmul__(self, other): return _math().matmul(self, other)
+    def __rmatmul__(self, other): return _math().matmul(other, self)
+    def __neg__(self): return _math().neg(self)
+    def __getitem__(self, index): return _math().getitem(self, index)
+
+    @property
+    def T(self):
+        return _math().transpose(self)
+
+    def reshape(self, *shape):
+        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return _math().reshape(self, shape)
+
+    def transpose(self, *perm):
+        perm = perm[0] if len(perm) == 1 and isinstance(perm[0], (tuple, list)) else perm
+        return _math().transpose(self, perm or None)
+
+    def sum(self, axis=None, keepdims=False): return _math().reduce_sum(self, axis, keepdims)
+    def mean(self, axis=None, keepdims=False): return _math().reduce_mean(self, axis, keepdims)
+    def max(self, axis=None, keepdims=False): return _math().reduce_max(self, axis, keepdims)
+    def min(self, axis=None, keepdims=False): return _math().reduce_min(self, axis, keepdims)
+
+
+def as_tensor(x, like=None):
+    """A Tensor as is; anything else becomes a constant Tensor.
+
+    With ``like`` (a float Tensor), the constant takes its dtype and device, as a Python number
+    does in TensorFlow: ``t * 2`` keeps ``t``'s dtype.
+    """
+    if isinstance(x, Tensor):
+        return x
+    if like is None or like.dtype.kind != "f":
+        return Tensor(x)
+    return Tensor(backend.as_array(x, dtype=like.dtype, device=like.device))
+
+
+class Function:
+    """Base class of every differentiable operation.
+
+    Subclasses implement ``forward(*arrays)`` and ``backward(*output_grads)`` on raw arrays:
+    ``forward`` returns one array (or a tuple) and keeps on ``self`` what ``backward`` needs;
+    ``backward`` returns one gradient per input (a tuple when there are several), or None for an
+    input that needs none. ``self.needs_input_grad`` tells which inputs require a gradient.
+    Applying an instance, ``MyOp()(a, b)``, returns a Tensor (or a tuple of Tensors).
+    """
+
+    def __call__(self, *inputs):
+        tensors = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
+        outputs = self.forward(*[t.data for t in tensors])
+        single = not isinstance(outputs, tuple)
+        outputs = (outputs,) if single else outputs
+        record = is_grad_enabled() and any(t.requires_grad for t in tensors)
+        results = tuple(Tensor(y, requires_grad=record) for y in outputs)
+        if record:
+            self.inputs = tensors
+            self.needs_input_grad = tuple(t.requires_grad for t in tensors)
+            self.outputs = [weakref.ref(r) for r in results]
+            self.output_specs = [(y.shape, y.dtype) for y in outputs]
+            for r in results:
+                r.creator = self
+        return results[0] if single else results
+
+    def forward(self, *arrays):
+        raise NotImplementedError(f"{type(self).__name__} must implement forward")
+
+    def backward(self, *grads):
+        raise NotImplementedError(f"{type(self).__name__} must implement backward")
+
+    def release(self):
+        """Drop everything saved for backward; a second backward through it then raises."""
+        self.__dict__.clear()
+        self._released = True
+
+
+def _topological_functions(roots):
+    """The Functions that produced ``roots``, each after all Functions that consume its outputs."""
+    order, visited = [], set()
+    stack = [(r.creator, False) for r in roots if r.creator is not None]
+    while stack:
+        fn, expanded = stack.pop()
+        if expanded:
+            order.append(fn)
+            continue
+        if id(fn) in visited:
+            continue
+        visited.add(id(fn))
+        if getattr(fn, "_released", False):
+            raise RuntimeError(
+                f"backward through the graph a second time: the saved values of {type(fn).__name__} "
+                "were freed after the first backward; pass retain_graph=True to the first call"
+            )
+        stack.append((fn, True))
+        stack.extend((t.creator, False) for t in fn.inputs if t.creator is not None and id(t.creator) not in visited)
+    order.reverse()  # post-order lists producers first; consumers must run first
+    return order
+
+
+def _initial_grad(tensor, grad):
+    if grad is None:
+        if tensor.size != 1:
+            raise RuntimeError(
+                f"backward() without a gradient needs a tensor with one element, got shape {tensor.shape}; "
+                "pass the upstream gradient, e.g. y.backward(g), or reduce first, e.g. y.sum().backward()"
+            )
+        xp = backend.get_array_module(tensor.data)
+        return xp.ones_like(tensor.data)
+    grad = backend.as_array(backend.unwrap(grad), dtype=tensor.dtype, device=tensor.device)
+    if grad.shape != tensor.data.shape:
+        raise ValueError(f"backward(grad): grad has shape {grad.shape}, expected the tensor's shape {tensor.shape}")
+    return grad
+
+
+def backpropagate(roots, root_grads, retain_graph=False, keep=()):
+    """Reverse-mode sweep from ``roots`` seeded with ``root_grads``.
+
+    Returns ``{id(tensor): (tensor, grad)}`` for every leaf requiring grad, every tensor that
+    asked to retain its grad, and every tensor in ``keep``. Other intermediate gradients are
+    dropped as soon as they have been used, and each Function's saved arrays are released
+    after its backward unless ``retain_graph``.
+    """
+    keep_ids = {id(t) for t in keep}
+    pending = {}  # id(tensor) -> (tensor, accumulated grad)
+
+    def accumulate(tensor, g):
+        if id(tensor) in pending:
+            pending[id(tensor)] = (tensor, pending[id(tensor)][1] + g)
+        else:
+            pending[id(tensor)] = (tensor, g)
+
+    for root, g in zip(roots, root_grads):
+        accumulate(root, _initial_grad(root, g))
+    result = {}
+    for fn in _topological_functions(roots):
+        output_grads = []
+        for ref, (shape, dtype) in zip(fn.outputs, fn.output_specs):
+            out = ref()
+            entry = pending.pop(id(out), None) if out is not None else None
+            if entry is None:
+                xp = backend.get_array_module(fn.inputs[0].data)
+                output_grads.append(xp.zeros(shape, dtype=dtype))
+            else:
+                output_grads.append(entry[1])
+                if id(out) in keep_ids or out._retain_grad:
+                    result[id(out)] = entry
+        input_grads = fn.backward(*output_grads)
+        input_grads = input_grads if isinstance(input_grads, tuple) else (input_grads,)
+        if len(input_grads) != len(fn.inputs):
+            raise RuntimeError(
+                f"{type(fn).__name__}.backward returned {len(input_grads)} gradients for {len(fn.inputs)} inputs"
+            )
+        for tensor, g in zip(fn.inputs, input_grads):
+            if tensor.requires_grad and g is not None:
+                if g.shape != tensor.data.shape:
+                    raise RuntimeError(
+                        f"{type(fn).__name__}.backward returned a gradient of shape {g.shape} "
+                        f"for an input of shape {tensor.shape}"
+                    )
+                accumulate(tensor, g)
+        if not retain_graph:
+            fn.release()
+    for key, (tensor, g) in pending.items():  # what is left are leaves (and roots without creator)
+        result[key] = (tensor, g)
+    return result
+
+
+def grad(output, inputs, output_gradient=None, retain_graph=False):
+    """Gradients of ``output`` with respect to each of ``inputs``, like ``tape.gradient``.
+
+    ``inputs`` is a Tensor or a list of Tensors; the result has the same structure, with None for
+    a tensor that ``output`` does not depend on. ``.grad`` attributes are left untouched.
+    """
+    single = isinstance(inputs, Tensor)
+    targets = [inputs] if single else list(inputs)
+    for i, t in enumerate(targets):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad: inputs[{i}] must be a Tensor, got {type(t).__name__}")
+    if not output.requires_grad:
+        found = [None] * len(targets)
+    else:
+        grads = backpropagate([output], [output_gradient], retain_graph=retain_graph, keep=targets)
+        found = [grads[id(t)][1] if id(t) in grads else None for t in targets]
+    return found[0] if single else found

@@ -1,0 +1,33 @@
+"""The ``tf.nn``-shaped functional API (``from minicnn import functional as F``).
+
+Thin wrappers over ``minicnn.ops``: the same names, argument names and defaults as ``tf.nn`` /
+``tf.math``. Every function accepts Tensors as well as plain NumPy/CuPy arrays and returns a Tensor.
+"""
+
+from .ops.activation import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from .ops.dropout import dropout
+from .ops.loss import softmax_cross_entropy_with_logits, sparse_softmax_cross_entropy_with_logits
+from .ops.math import (
+    add, broadcast_to, cast, clip_by_value, concat, exp, log, matmul, neg, pad, pow, reduce_max,
+    reduce_mean, reduce_min, reduce_sum, reshape, split, sqrt, square, stack, transpose,
+)
+from .ops.math import div as divide
+from .ops.math import mul as multiply
+from .ops.math import sub as subtract
+
+negative = neg
+
+
+def mean_squared_error(y_true, y_pred):
+    """Per-example mean of (y_true - y_pred)² over the last axis, like ``keras.losses.mean_squared_error``."""
+    return reduce_mean(square(subtract(y_pred, y_true)), axis=-1)
+
+
+__all__ = [
+    "add", "subtract", "multiply", "divide", "pow", "negative", "neg", "exp", "log", "sqrt", "square",
+    "clip_by_value", "cast", "matmul", "reduce_sum", "reduce_mean", "reduce_max", "reduce_min",
+    "reshape", "transpose", "broadcast_to", "concat", "stack", "split", "pad",
+    "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax",
+    "softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits",
+    "mean_squared_error", "dropout",
+]

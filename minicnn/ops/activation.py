@@ -1,0 +1,117 @@
+"""Activations: relu, leaky_relu, sigmoid, tanh, softmax, log_softmax (forward and backward)."""
+
+from ..autograd import Function, as_tensor
+from ..backend import get_array_module
+from .math import normalize_axes
+
+
+class ReLU(Function):
+    """y = max(x, 0); dy/dx = 1 where y > 0, else 0 (0 at x = 0, as TensorFlow)."""
+
+    def forward(self, x):
+        self.positive = x > 0
+        return x * self.positive
+
+    def backward(self, gy):
+        return gy * self.positive
+
+
+class LeakyReLU(Function):
+    """y = x where x > 0, else alpha·x."""
+
+    def __init__(self, alpha):
+        self.alpha = alpha
+
+    def forward(self, x):
+        self.slope = get_array_module(x).where(x > 0, x.dtype.type(1), x.dtype.type(self.alpha))
+        return x * self.slope
+
+    def backward(self, gy):
+        return gy * self.slope
+
+
+class Sigmoid(Function):
+    """y = 1 / (1 + exp(-x)), computed as (1 + tanh(x/2)) / 2 to stay finite; dy/dx = y(1 - y)."""
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        self.y = 0.5 * (xp.tanh(0.5 * x) + 1)
+        return self.y
+
+    def backward(self, gy):
+        return gy * self.y * (1 - self.y)
+
+
+class Tanh(Function):
+    """y = tanh(x); dy/dx = 1 - y²."""
+
+    def forward(self, x):
+        self.y = get_array_module(x).tanh(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy * (1 - self.y * self.y)
+
+
+class Softmax(Function):
+    """y = exp(x - max) / Σ exp(x - max) along ``axis``;  dx = y·(gy - Σ gy·y)."""
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        e = xp.exp(x - x.max(axis=self.axis, keepdims=True))
+        self.y = e / e.sum(axis=self.axis, keepdims=True)
+        return self.y
+
+    def backward(self, gy):
+        return self.y * (gy - (gy * self.y).sum(axis=self.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    """y = x - max - log Σ exp(x - max) along ``axis``;  dx = gy - softmax·Σ gy."""
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        self.y = log_softmax_array(x, self.axis)
+        return self.y
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        return gy - xp.exp(self.y) * gy.sum(axis=self.axis, keepdims=True)
+
+
+def log_softmax_array(x, axis):
+    """The numerically stable log-softmax of a raw array (finite for logits of ±1e4)."""
+    xp = get_array_module(x)
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def relu(features):
+    return ReLU()(features)
+
+
+def leaky_relu(features, alpha=0.2):
+    return LeakyReLU(alpha)(features)
+
+
+def sigmoid(x):
+    return Sigmoid()(x)
+
+
+def tanh(x):
+    return Tanh()(x)
+
+
+def softmax(logits, axis=-1):
+    logits = as_tensor(logits)
+    return Softmax(normalize_axes(axis, logits.ndim)[0])(logits)
+
+
+def log_softmax(logits, axis=-1):
+    logits = as_tensor(logits)
+    return LogSoftmax(normalize_axes(axis, logits.ndim)[0])(logits)

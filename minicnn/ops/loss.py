@@ -1,0 +1,89 @@
+"""Softmax cross-entropy (dense and sparse labels) as fused, numerically stable Functions."""
+
+import numpy as np
+
+from ..autograd import Function, as_tensor
+from ..backend import get_array_module, to_numpy, unwrap
+from .activation import log_softmax_array
+from .math import normalize_axes, same_dtype_operands
+
+
+class SoftmaxCrossEntropy(Function):
+    """loss = -Σ_c labels·log_softmax(logits) along ``axis``.
+
+    d logits = gy·(softmax·Σ labels - labels)   (softmax - labels for a distribution);
+    d labels = -gy·log_softmax.
+    """
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, labels, logits):
+        self.labels = labels
+        self.log_p = log_softmax_array(logits, self.axis)
+        return -(labels * self.log_p).sum(axis=self.axis)
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        gy = xp.expand_dims(gy, self.axis)
+        g_labels = -gy * self.log_p if self.needs_input_grad[0] else None
+        mass = self.labels.sum(axis=self.axis, keepdims=True)
+        g_logits = gy * (xp.exp(self.log_p) * mass - self.labels)
+        return g_labels, g_logits
+
+
+class SparseSoftmaxCrossEntropy(Function):
+    """loss[i] = -log_softmax(logits[i])[labels[i]];  d logits[i] = gy[i]·(softmax[i] - onehot(labels[i]))."""
+
+    def __init__(self, labels):
+        self.labels = labels
+
+    def forward(self, logits):
+        xp = get_array_module(logits)
+        self.log_p = log_softmax_array(logits, -1)
+        flat = self.log_p.reshape(-1, logits.shape[-1])
+        rows = xp.arange(flat.shape[0])
+        return -flat[rows, self.labels.reshape(-1)].reshape(self.labels.shape)
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        grad = xp.exp(self.log_p).reshape(-1, self.log_p.shape[-1])
+        grad[xp.arange(grad.shape[0]), self.labels.reshape(-1)] -= 1
+        return grad.reshape(self.log_p.shape) * gy[..., None]
+
+
+def softmax_cross_entropy_with_logits(labels, logits, axis=-1):
+    """Like ``tf.nn.softmax_cross_entropy_with_logits``: per-example loss, labels a distribution."""
+    labels, logits = same_dtype_operands(labels, logits, "softmax_cross_entropy_with_logits")
+    if labels.shape != logits.shape:
+        raise ValueError(
+            f"softmax_cross_entropy_with_logits: labels shape {labels.shape} != logits shape {logits.shape}"
+        )
+    return SoftmaxCrossEntropy(normalize_axes(axis, logits.ndim)[0])(labels, logits)
+
+
+def sparse_softmax_cross_entropy_with_logits(labels, logits):
+    """Like ``tf.nn.sparse_softmax_cross_entropy_with_logits``: integer labels of shape logits.shape[:-1]."""
+    logits = as_tensor(logits)
+    raw = unwrap(labels)
+    xp = get_array_module(logits.data)
+    raw = xp.asarray(raw)
+    if raw.dtype.kind not in "iu":
+        if raw.dtype.kind == "f" and raw.size and bool((raw == xp.round(raw)).all()):
+            raw = raw.astype(np.int64)
+        else:
+            raise TypeError(f"sparse_softmax_cross_entropy_with_logits: labels must be integers, got {raw.dtype}")
+    if logits.ndim < 1 or raw.shape != logits.shape[:-1]:
+        raise ValueError(
+            f"sparse_softmax_cross_entropy_with_logits: labels shape {tuple(raw.shape)} must equal "
+            f"logits shape without its last axis, {logits.shape[:-1]}"
+        )
+    n_classes = logits.shape[-1]
+    if raw.size and (int(raw.min()) < 0 or int(raw.max()) >= n_classes):
+        host = to_numpy(raw)
+        bad = host[(host < 0) | (host >= n_classes)][0]
+        raise ValueError(
+            f"sparse_softmax_cross_entropy_with_logits: label {bad} is outside [0, {n_classes}) "
+            f"for logits with {n_classes} classes"
+        )
+    return SparseSoftmaxCrossEntropy(raw.astype(np.int64))(logits)

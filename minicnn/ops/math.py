@@ -1,0 +1,557 @@
+"""Elementwise arithmetic, matmul, reductions and shape operations, each a ``Function``.
+
+Broadcasting follows NumPy; the gradient of a broadcast operand is summed back to its shape
+(``unbroadcast``). Lowercase wrappers at the bottom check their arguments and are what
+``Tensor`` operators and ``minicnn.functional`` call.
+"""
+
+import numpy as np
+
+from ..autograd import Function, Tensor, as_tensor
+from ..backend import get_array_module, unwrap
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` over the axes that broadcasting added or stretched, giving ``shape``."""
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad
+
+
+def normalize_axes(axis, ndim, name="axis"):
+    """``axis`` (None, int or sequence) as a sorted tuple of non-negative axes of an ndim array."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    result = []
+    for a in axes:
+        a = int(a)
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"{name}={axis!r} is out of range for a tensor of rank {ndim}")
+        result.append(a % max(ndim, 1))
+    if len(set(result)) != len(result):
+        raise ValueError(f"{name}={axis!r} names an axis twice")
+    return tuple(sorted(result))
+
+
+def keepdims_shape(shape, axes):
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def same_dtype_operands(a, b, op):
+    """Both operands as Tensors; a Python number or array takes the other operand's dtype."""
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = Tensor(a)
+    a, b = as_tensor(a, like=b if isinstance(b, Tensor) else None), as_tensor(b, like=a)
+    if a.dtype != b.dtype:
+        raise TypeError(f"{op}: operands have different dtypes, {a.dtype} and {b.dtype}; cast one first")
+    return a, b
+
+
+def binary_operands(a, b, op):
+    """Both operands as Tensors of one dtype with broadcastable shapes, or a clear error."""
+    a, b = same_dtype_operands(a, b, op)
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+    return a, b
+
+
+# --- elementwise -----------------------------------------------------------------------------
+
+class Add(Function):
+    def forward(self, a, b):
+        self.shapes = a.shape, b.shape
+        return a + b
+
+    def backward(self, gy):
+        return unbroadcast(gy, self.shapes[0]), unbroadcast(gy, self.shapes[1])
+
+
+class Sub(Function):
+    def forward(self, a, b):
+        self.shapes = a.shape, b.shape
+        return a - b
+
+    def backward(self, gy):
+        return unbroadcast(gy, self.shapes[0]), unbroadcast(-gy, self.shapes[1])
+
+
+class Mul(Function):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, gy):
+        ga = unbroadcast(gy * self.b, self.a.shape) if self.needs_input_grad[0] else None
+        gb = unbroadcast(gy * self.a, self.b.shape) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Div(Function):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a / b
+
+    def backward(self, gy):
+        ga = unbroadcast(gy / self.b, self.a.shape) if self.needs_input_grad[0] else None
+        gb = unbroadcast(-gy * self.a / (self.b * self.b), self.b.shape) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Pow(Function):
+    """y = a ** b;  da = b·a^(b-1);  db = y·log(a) where a > 0, else 0 (as TensorFlow)."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.y = a ** b
+        return self.y
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = unbroadcast(gy * self.b * self.a ** (self.b - 1), self.a.shape)
+        if self.needs_input_grad[1]:
+            safe = xp.where(self.a > 0, self.a, 1)
+            gb = unbroadcast(gy * self.y * xp.where(self.a > 0, xp.log(safe), 0), self.b.shape)
+        return ga, gb
+
+
+class Neg(Function):
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return -gy
+
+
+class Exp(Function):
+    def forward(self, x):
+        self.y = get_array_module(x).exp(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy * self.y
+
+
+class Log(Function):
+    def forward(self, x):
+        self.x = x
+        return get_array_module(x).log(x)
+
+    def backward(self, gy):
+        return gy / self.x
+
+
+class Sqrt(Function):
+    def forward(self, x):
+        self.y = get_array_module(x).sqrt(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy / (2 * self.y)
+
+
+class Square(Function):
+    def forward(self, x):
+        self.x = x
+        return x * x
+
+    def backward(self, gy):
+        return 2 * self.x * gy
+
+
+class ClipByValue(Function):
+    """y = min(max(x, lo), hi); the gradient passes where lo <= x <= hi (as TensorFlow)."""
+
+    def __init__(self, lo, hi):
+        self.lo, self.hi = lo, hi
+
+    def forward(self, x):
+        self.inside = (x >= self.lo) & (x <= self.hi)
+        return get_array_module(x).clip(x, self.lo, self.hi)
+
+    def backward(self, gy):
+        return gy * self.inside
+
+
+class Cast(Function):
+    def __init__(self, dtype):
+        self.dtype = np.dtype(dtype)
+
+    def forward(self, x):
+        self.source = x.dtype
+        return x.astype(self.dtype)
+
+    def backward(self, gy):
+        return gy.astype(self.source)
+
+
+# --- matmul ----------------------------------------------------------------------------------
+
+class MatMul(Function):
+    """(..., n, k) @ (..., k, m) -> (..., n, m);  da = gy @ bᵀ,  db = aᵀ @ gy."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a @ b
+
+    def backward(self, gy):
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = unbroadcast(gy @ self.b.swapaxes(-1, -2), self.a.shape)
+        if self.needs_input_grad[1]:
+            gb = unbroadcast(self.a.swapaxes(-1, -2) @ gy, self.b.shape)
+        return ga, gb
+
+
+# --- reductions ------------------------------------------------------------------------------
+
+class Sum(Function):
+    def __init__(self, axes, keepdims):
+        self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, x):
+        self.shape = x.shape
+        return x.sum(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        return xp.broadcast_to(gy.reshape(keepdims_shape(self.shape, self.axes)), self.shape).copy()
+
+
+class Mean(Sum):
+    def forward(self, x):
+        self.count = int(np.prod([x.shape[a] for a in self.axes]))
+        return super().forward(x) / x.dtype.type(self.count)
+
+    def backward(self, gy):
+        return super().backward(gy / gy.dtype.type(self.count))
+
+
+class MaxMin(Function):
+    """reduce_max / reduce_min: the gradient is shared equally by all elements equal to the result."""
+
+    def __init__(self, axes, keepdims, kind):
+        self.axes, self.keepdims, self.kind = axes, keepdims, kind
+
+    def forward(self, x):
+        y = (x.max if self.kind == "max" else x.min)(axis=self.axes, keepdims=True)
+        self.selected = x == y
+        self.count = self.selected.sum(axis=self.axes, keepdims=True).astype(x.dtype)
+        return y if self.keepdims else y.reshape([n for i, n in enumerate(y.shape) if i not in self.axes])
+
+    def backward(self, gy):
+        gy = gy.reshape(self.count.shape)
+        return self.selected * (gy / self.count)
+
+
+# --- shapes ----------------------------------------------------------------------------------
+
+class Reshape(Function):
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        self.input_shape = x.shape
+        return x.reshape(self.shape)
+
+    def backward(self, gy):
+        return gy.reshape(self.input_shape)
+
+
+class Transpose(Function):
+    def __init__(self, perm):
+        self.perm = perm
+
+    def forward(self, x):
+        return x.transpose(self.perm)
+
+    def backward(self, gy):
+        return gy.transpose(np.argsort(self.perm))
+
+
+class BroadcastTo(Function):
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        self.input_shape = x.shape
+        return get_array_module(x).broadcast_to(x, self.shape).copy()
+
+    def backward(self, gy):
+        return unbroadcast(gy, self.input_shape)
+
+
+class Concat(Function):
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, *xs):
+        self.bounds = np.cumsum([x.shape[self.axis] for x in xs])[:-1]
+        return get_array_module(*xs).concatenate(xs, axis=self.axis)
+
+    def backward(self, gy):
+        return tuple(get_array_module(gy).split(gy, self.bounds, axis=self.axis))
+
+
+class Stack(Function):
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, *xs):
+        return get_array_module(*xs).stack(xs, axis=self.axis)
+
+    def backward(self, gy):
+        return tuple(gy.take(i, axis=self.axis) for i in range(gy.shape[self.axis]))
+
+
+class Split(Function):
+    def __init__(self, sizes, axis):
+        self.sizes, self.axis = sizes, axis
+
+    def forward(self, x):
+        return tuple(get_array_module(x).split(x, np.cumsum(self.sizes)[:-1], axis=self.axis))
+
+    def backward(self, *gys):
+        return get_array_module(*gys).concatenate(gys, axis=self.axis)
+
+
+def _is_advanced_index(index):
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(hasattr(p, "shape") or isinstance(p, (list, Tensor)) for p in parts)
+
+
+class GetItem(Function):
+    """y = x[index]; the gradient is scattered back, summing where advanced indices repeat."""
+
+    def __init__(self, index):
+        self.index = index
+
+    def forward(self, x):
+        self.shape, self.dtype = x.shape, x.dtype
+        return x[self.index]
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        gx = xp.zeros(self.shape, dtype=self.dtype)
+        if _is_advanced_index(self.index):
+            xp.add.at(gx, self.index, gy)
+        else:
+            gx[self.index] = gy
+        return gx
+
+
+class Pad(Function):
+    """Constant padding: ``paddings[i] = [before, after]`` for axis i; the gradient is the crop."""
+
+    def __init__(self, paddings, constant_values=0):
+        self.paddings, self.constant_values = paddings, constant_values
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        return xp.pad(x, self.paddings, mode="constant", constant_values=self.constant_values)
+
+    def backward(self, gy):
+        return gy[tuple(slice(b, gy.shape[i] - a) for i, (b, a) in enumerate(self.paddings))]
+
+
+# --- public wrappers -------------------------------------------------------------------------
+
+def add(a, b):
+    return Add()(*binary_operands(a, b, "add"))
+
+
+def sub(a, b):
+    return Sub()(*binary_operands(a, b, "subtract"))
+
+
+def mul(a, b):
+    return Mul()(*binary_operands(a, b, "multiply"))
+
+
+def div(a, b):
+    return Div()(*binary_operands(a, b, "divide"))
+
+
+def pow(a, b):
+    return Pow()(*binary_operands(a, b, "pow"))
+
+
+def neg(x):
+    return Neg()(x)
+
+
+def exp(x):
+    return Exp()(x)
+
+
+def log(x):
+    return Log()(x)
+
+
+def sqrt(x):
+    return Sqrt()(x)
+
+
+def square(x):
+    return Square()(x)
+
+
+def clip_by_value(x, clip_value_min, clip_value_max):
+    if clip_value_min > clip_value_max:
+        raise ValueError(f"clip_by_value: clip_value_min={clip_value_min} > clip_value_max={clip_value_max}")
+    return ClipByValue(clip_value_min, clip_value_max)(x)
+
+
+def cast(x, dtype):
+    x = as_tensor(x)
+    if x.requires_grad and np.dtype(dtype).kind != "f":
+        raise TypeError(f"cast: a tensor that requires grad can only be cast to a float dtype, got {dtype}")
+    return Cast(dtype)(x)
+
+
+def matmul(a, b):
+    a, b = same_dtype_operands(a, b, "matmul")
+    if a.ndim < 2 or b.ndim < 2:
+        raise ValueError(f"matmul: both operands need rank >= 2, got shapes {a.shape} and {b.shape}")
+    if a.shape[-1] != b.shape[-2]:
+        raise ValueError(
+            f"matmul: inner dimensions differ: a has shape {a.shape} ({a.shape[-1]} columns), "
+            f"b has shape {b.shape} ({b.shape[-2]} rows)"
+        )
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise ValueError(f"matmul: batch dimensions of {a.shape} and {b.shape} cannot be broadcast") from None
+    return MatMul()(a, b)
+
+
+def reduce_sum(x, axis=None, keepdims=False):
+    x = as_tensor(x)
+    return Sum(normalize_axes(axis, x.ndim), keepdims)(x)
+
+
+def reduce_mean(x, axis=None, keepdims=False):
+    x = as_tensor(x)
+    return Mean(normalize_axes(axis, x.ndim), keepdims)(x)
+
+
+def reduce_max(x, axis=None, keepdims=False):
+    x = as_tensor(x)
+    return MaxMin(normalize_axes(axis, x.ndim), keepdims, "max")(x)
+
+
+def reduce_min(x, axis=None, keepdims=False):
+    x = as_tensor(x)
+    return MaxMin(normalize_axes(axis, x.ndim), keepdims, "min")(x)
+
+
+def reshape(x, shape):
+    x = as_tensor(x)
+    shape = tuple(int(n) for n in shape)
+    known = int(np.prod([n for n in shape if n != -1]))
+    if shape.count(-1) > 1 or (-1 in shape and (known == 0 or x.size % known)) or (
+        -1 not in shape and known != x.size
+    ):
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) into {shape}")
+    return Reshape(shape)(x)
+
+
+def transpose(x, perm=None):
+    x = as_tensor(x)
+    perm = tuple(range(x.ndim))[::-1] if perm is None else tuple(int(p) for p in perm)
+    if sorted(perm) != list(range(x.ndim)):
+        raise ValueError(f"transpose: perm={perm} is not a permutation of the {x.ndim} axes of shape {x.shape}")
+    return Transpose(perm)(x)
+
+
+def broadcast_to(x, shape):
+    x = as_tensor(x)
+    shape = tuple(int(n) for n in shape)
+    try:
+        if np.broadcast_shapes(x.shape, shape) != shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"broadcast_to: shape {x.shape} cannot be broadcast to {shape}") from None
+    return BroadcastTo(shape)(x)
+
+
+def _same_dtype_tensors(values, op):
+    if not values:
+        raise ValueError(f"{op}: needs at least one tensor")
+    tensors = [as_tensor(v) for v in values]
+    first = next((t for t in tensors if t.requires_grad), tensors[0])
+    tensors = [t if isinstance(v, Tensor) else as_tensor(v, like=first) for t, v in zip(tensors, values)]
+    dtypes = {t.dtype for t in tensors}
+    if len(dtypes) > 1:
+        raise TypeError(f"{op}: tensors have different dtypes {sorted(map(str, dtypes))}")
+    return tensors
+
+
+def concat(values, axis):
+    tensors = _same_dtype_tensors(list(values), "concat")
+    ref = tensors[0]
+    axis = normalize_axes(axis, ref.ndim)[0]
+    for i, t in enumerate(tensors):
+        if t.ndim != ref.ndim or any(t.shape[d] != ref.shape[d] for d in range(ref.ndim) if d != axis):
+            raise ValueError(
+                f"concat: values[{i}] has shape {t.shape}, which differs from values[0] {ref.shape} "
+                f"outside axis {axis}"
+            )
+    return Concat(axis)(*tensors)
+
+
+def stack(values, axis=0):
+    tensors = _same_dtype_tensors(list(values), "stack")
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise ValueError(f"stack: values[{i}] has shape {t.shape}, values[0] has {tensors[0].shape}")
+    axis = normalize_axes(axis, tensors[0].ndim + 1)[0]
+    return Stack(axis)(*tensors)
+
+
+def split(value, num_or_size_splits, axis=0):
+    """Like ``tf.split``: an int splits evenly; a list gives the sizes (one may be -1)."""
+    x = as_tensor(value)
+    axis = normalize_axes(axis, x.ndim)[0]
+    n = x.shape[axis]
+    if np.ndim(num_or_size_splits) == 0:
+        k = int(num_or_size_splits)
+        if k <= 0 or n % k:
+            raise ValueError(f"split: num_or_size_splits={k} does not divide axis {axis} of size {n}")
+        sizes = [n // k] * k
+    else:
+        sizes = [int(s) for s in num_or_size_splits]
+        if sizes.count(-1) == 1:
+            sizes[sizes.index(-1)] = n - (sum(sizes) + 1)
+        if sum(sizes) != n or min(sizes) < 0:
+            raise ValueError(f"split: sizes {list(num_or_size_splits)} do not add up to axis {axis} of size {n}")
+    result = Split(sizes, axis)(x)
+    return list(result) if isinstance(result, tuple) else [result]
+
+
+def getitem(x, index):
+    index = tuple(map(unwrap, index)) if isinstance(index, tuple) else unwrap(index)
+    return GetItem(index)(x)
+
+
+def pad(tensor, paddings, mode="CONSTANT", constant_values=0):
+    """Like ``tf.pad`` (CONSTANT mode): ``paddings`` is ``[[before, after]] * rank``."""
+    x = as_tensor(tensor)
+    if str(mode).upper() != "CONSTANT":
+        raise ValueError(f"pad: only mode='CONSTANT' is supported, got {mode!r}")
+    paddings = np.asarray(paddings)
+    if paddings.shape != (x.ndim, 2) or (paddings < 0).any():
+        raise ValueError(
+            f"pad: paddings must be {x.ndim} pairs of non-negative [before, after], got {paddings.tolist()}"
+        )
+    return Pad(tuple(map(tuple, paddings.astype(int).tolist())), constant_values)(x)

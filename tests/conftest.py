@@ -1,0 +1,42 @@
+"""Shared fixtures. TensorFlow is the referee; it is imported lazily, with oneDNN off (trap T9)."""
+
+import os
+
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # T9: oneDNN's f32 filter gradient corrupts memory
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np
+import pytest
+
+
+def _import_tensorflow():
+    assert os.environ["TF_ENABLE_ONEDNN_OPTS"] == "0", "TF_ENABLE_ONEDNN_OPTS must be 0 before TF is imported"
+    try:
+        import tensorflow
+    except ImportError as err:
+        if os.environ.get("MINICNN_REQUIRE_TF") == "1":
+            pytest.fail(f"MINICNN_REQUIRE_TF=1 but TensorFlow cannot be imported: {err}")
+        pytest.skip("TensorFlow is not installed (set MINICNN_REQUIRE_TF=1 to make this a failure)")
+    return tensorflow
+
+
+@pytest.fixture(scope="session")
+def tf():
+    """The tensorflow module: a failure under MINICNN_REQUIRE_TF=1 if missing, else a skip."""
+    return _import_tensorflow()
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
+
+
+TOLERANCES = {np.float32: dict(rtol=1e-5, atol=1e-5), np.float64: dict(rtol=1e-10, atol=1e-10)}
+
+
+def assert_close(actual, expected, dtype, what="", scale=1.0):
+    """Compare with the DESIGN tolerances for ``dtype`` (atol scaled for large-magnitude data)."""
+    tol = TOLERANCES[np.dtype(dtype).type]
+    np.testing.assert_allclose(
+        np.asarray(actual), np.asarray(expected), rtol=tol["rtol"], atol=tol["atol"] * scale, err_msg=what
+    )
