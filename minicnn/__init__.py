@@ -8,3 +8,7 @@ from .backend import (
 from .gradcheck import GradcheckError, GradcheckReport, gradcheck
 
 __version__ = "0.1.0"
+
+from . import activations, data, initializers, layers, losses, optimizers
+from .layers import Layer
+from .model import Model, Sequential

@@ -23,7 +23,8 @@ def dropout(x, rate, noise_shape=None, seed=None, training=True):
     """Zero each element with probability ``rate`` and scale the rest by 1/(1-rate).
 
     ``noise_shape`` (broadcastable to x.shape) drops whole slices, e.g. [N, 1, 1, C] drops
-    feature maps. With ``training=False`` it is the identity.
+    feature maps. ``seed``: an int (the same mask every call) or a NumPy Generator.
+    With ``training=False`` it is the identity.
     """
     x = as_tensor(x)
     if not 0 <= rate < 1:
@@ -36,7 +37,10 @@ def dropout(x, rate, noise_shape=None, seed=None, training=True):
             raise ValueError
     except ValueError:
         raise ValueError(f"dropout: noise_shape {shape} does not broadcast to the input shape {x.shape}") from None
-    generator = backend.rng() if seed is None else np.random.default_rng(seed)
+    if seed is None:
+        generator = backend.rng()
+    else:
+        generator = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     keep = generator.random(shape) >= rate
     mask = backend.as_array(keep / (1.0 - rate), dtype=x.dtype, device=x.device)
     return Dropout(mask)(x)

@@ -1,0 +1,68 @@
+"""Core layers: Dense, Flatten, Activation, Dropout (Keras arguments and defaults)."""
+
+import numpy as np
+
+from .. import activations
+from ..ops.dropout import dropout
+from ..ops.math import matmul, reshape
+from .base import Layer
+
+
+class Dense(Layer):
+    """y = activation(x @ kernel + bias); kernel (in, units), glorot_uniform; bias (units,), zeros."""
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", **kwargs):
+        super().__init__(**kwargs)
+        if int(units) <= 0:
+            raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
+        self.units, self.use_bias = int(units), use_bias
+        self.activation = activations.get(activation)
+        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+
+    def build(self, input_shape):
+        in_features = input_shape[-1]
+        if in_features is None:
+            raise ValueError(f"{self.name}: the last axis of the input must be known, got shape {input_shape}")
+        self.kernel = self.add_weight("kernel", (in_features, self.units), self.kernel_initializer)
+        self.bias = self.add_weight("bias", (self.units,), self.bias_initializer) if self.use_bias else None
+
+    def call(self, inputs):
+        if inputs.ndim < 2 or inputs.shape[-1] != self.kernel.shape[0]:
+            raise ValueError(
+                f"{self.name}: expected inputs of shape (..., {self.kernel.shape[0]}), got {inputs.shape}"
+            )
+        y = matmul(inputs, self.kernel)
+        if self.use_bias:
+            y = y + self.bias
+        return self.activation(y)
+
+
+class Flatten(Layer):
+    """(N, d1, d2, ...) -> (N, d1·d2·...)."""
+
+    def call(self, inputs):
+        return reshape(inputs, (inputs.shape[0], int(np.prod(inputs.shape[1:]))))
+
+
+class Activation(Layer):
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+
+    def call(self, inputs):
+        return self.activation(inputs)
+
+
+class Dropout(Layer):
+    """Inverted dropout while training; the identity otherwise (also for a direct call)."""
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0 <= rate < 1:
+            raise ValueError(f"Dropout: rate must be in [0, 1), got {rate}")
+        self.rate, self.noise_shape = rate, noise_shape
+        self.generator = None if seed is None else np.random.default_rng(seed)  # a fresh mask each call
+
+    def call(self, inputs, training=None):
+        return dropout(inputs, self.rate, self.noise_shape, self.generator, training=bool(training))

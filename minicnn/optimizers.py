@@ -1,0 +1,148 @@
+"""Optimizers with the exact Keras 3 update equations and defaults.
+
+``opt.apply_gradients(zip(grads, weights))`` updates each weight's array in place. ``t`` counts
+from 1 at the first call; all state starts at zero. Constants are cast to the weight's dtype.
+``learning_rate`` may be a number or a callable of the iteration count (a schedule).
+"""
+
+import numpy as np
+
+from .autograd import Tensor
+from .backend import get_array_module, unwrap
+
+
+class Optimizer:
+    def __init__(self, learning_rate, clipnorm=None, clipvalue=None, global_clipnorm=None, name=None):
+        if sum(c is not None for c in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError("give at most one of clipnorm, clipvalue and global_clipnorm")
+        self.learning_rate = learning_rate
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self.name = name or type(self).__name__
+        self.iterations = 0
+        self._state = {}
+
+    def current_learning_rate(self):
+        lr = self.learning_rate
+        return float(lr(self.iterations) if callable(lr) else lr)
+
+    def slot(self, weight, name):
+        """The named state array of ``weight`` (zeros on first use)."""
+        slots = self._state.setdefault(id(weight), {})
+        if name not in slots:
+            slots[name] = get_array_module(weight.data).zeros_like(weight.data)
+        return slots[name]
+
+    def _clip(self, grads):
+        xp = get_array_module(*grads)
+        if self.clipvalue is not None:
+            return [xp.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+        if self.clipnorm is not None:
+            return [g * min(1.0, self.clipnorm / max(float(xp.sqrt((g * g).sum())), 1e-30)) for g in grads]
+        if self.global_clipnorm is not None:
+            norm = float(np.sqrt(sum(float((g * g).sum()) for g in grads)))
+            return [g * min(1.0, self.global_clipnorm / max(norm, 1e-30)) for g in grads]
+        return grads
+
+    def apply_gradients(self, grads_and_vars):
+        """Apply one step: ``grads_and_vars`` is an iterable of (gradient, weight); None gradients are skipped."""
+        pairs = [(g, w) for g, w in grads_and_vars if g is not None]
+        for g, w in pairs:
+            if not isinstance(w, Tensor):
+                raise TypeError(f"{self.name}.apply_gradients: weights must be Tensors, got {type(w).__name__}")
+            if tuple(np.shape(unwrap(g))) != w.shape:
+                raise ValueError(f"{self.name}.apply_gradients: gradient shape {np.shape(unwrap(g))} != weight "
+                                 f"{w.name or ''} shape {w.shape}")
+        if not pairs:
+            return
+        grads = self._clip([unwrap(g).astype(w.dtype, copy=False) for g, w in pairs])
+        self.iterations += 1
+        lr = self.current_learning_rate()
+        for g, (_, w) in zip(grads, pairs):
+            self.update(w, g, w.dtype.type(lr))
+
+    def update(self, weight, grad, lr):
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """No momentum: w -= lr·g.  Momentum: m = μ·m - lr·g; w += m.  Nesterov: w += μ·m - lr·g (new m)."""
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        if not 0 <= momentum <= 1:
+            raise ValueError(f"SGD: momentum must be in [0, 1], got {momentum}")
+        self.momentum, self.nesterov = momentum, nesterov
+
+    def update(self, weight, grad, lr):
+        w = weight.data
+        if self.momentum == 0:
+            w -= lr * grad
+            return
+        mu = w.dtype.type(self.momentum)
+        m = self.slot(weight, "momentum")
+        m *= mu
+        m -= lr * grad
+        w += mu * m - lr * grad if self.nesterov else m
+
+
+class Adam(Optimizer):
+    """α = lr·sqrt(1-β2ᵗ)/(1-β1ᵗ); m += (g-m)(1-β1); v += (g²-v)(1-β2); w -= α·m/(sqrt(v)+ε)."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
+
+    def update(self, weight, grad, lr):
+        w, f = weight.data, weight.dtype.type
+        xp = get_array_module(w)
+        b1, b2, t = f(self.beta_1), f(self.beta_2), f(self.iterations)
+        alpha = lr * xp.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+        m, v = self.slot(weight, "m"), self.slot(weight, "v")
+        m += (grad - m) * (1 - b1)
+        v += (grad * grad - v) * (1 - b2)
+        if self.amsgrad:
+            v_hat = self.slot(weight, "v_hat")
+            xp.maximum(v_hat, v, out=v_hat)
+            v = v_hat
+        w -= alpha * m / (xp.sqrt(v) + f(self.epsilon))
+
+
+class RMSprop(Optimizer):
+    """v = ρv + (1-ρ)g²; inc = lr·g/sqrt(v + ε) (centered: v - mg²); with momentum: mom = μ·mom + inc."""
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
+
+    def update(self, weight, grad, lr):
+        w, f = weight.data, weight.dtype.type
+        xp = get_array_module(w)
+        rho = f(self.rho)
+        v = self.slot(weight, "velocity")
+        v *= rho
+        v += (1 - rho) * grad * grad
+        denominator = v
+        if self.centered:
+            mg = self.slot(weight, "average_gradient")
+            mg *= rho
+            mg += (1 - rho) * grad
+            denominator = v - mg * mg
+        increment = lr * grad / xp.sqrt(denominator + f(self.epsilon))
+        if self.momentum > 0:
+            mom = self.slot(weight, "momentum")
+            mom *= f(self.momentum)
+            mom += increment
+            increment = mom
+        w -= increment
+
+
+_BY_NAME = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop}
+
+
+def get(identifier):
+    """An optimizer from a Keras name ('adam', 'sgd', 'rmsprop') or an Optimizer instance."""
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str) and identifier.lower() in _BY_NAME:
+        return _BY_NAME[identifier.lower()]()
+    raise ValueError(f"unknown optimizer {identifier!r}; expected one of {sorted(_BY_NAME)} or an Optimizer")
