@@ -10,7 +10,7 @@ class ReLU(Function):
 
     def forward(self, x):
         self.positive = x > 0
-        return x * self.positive
+        return get_array_module(x).maximum(x, 0)
 
     def backward(self, gy):
         return gy * self.positive
