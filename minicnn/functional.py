@@ -6,7 +6,9 @@ Thin wrappers over ``minicnn.ops``: the same names, argument names and defaults 
 
 from .ops.activation import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from .ops.dropout import dropout
-from .ops.loss import softmax_cross_entropy_with_logits, sparse_softmax_cross_entropy_with_logits
+from .ops.loss import (
+    mean_squared_error, softmax_cross_entropy_with_logits, sparse_softmax_cross_entropy_with_logits,
+)
 from .ops.math import (
     add, broadcast_to, cast, clip_by_value, concat, exp, log, matmul, neg, pad, pow, reduce_max,
     reduce_mean, reduce_min, reduce_sum, reshape, split, sqrt, square, stack, transpose,
@@ -16,11 +18,6 @@ from .ops.math import mul as multiply
 from .ops.math import sub as subtract
 
 negative = neg
-
-
-def mean_squared_error(y_true, y_pred):
-    """Per-example mean of (y_true - y_pred)² over the last axis, like ``keras.losses.mean_squared_error``."""
-    return reduce_mean(square(subtract(y_pred, y_true)), axis=-1)
 
 
 __all__ = [

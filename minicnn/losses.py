@@ -8,8 +8,10 @@ import numpy as np
 
 from .autograd import as_tensor
 from .backend import unwrap
-from .ops.loss import softmax_cross_entropy_with_logits, sparse_softmax_cross_entropy_with_logits
-from .ops.math import clip_by_value, log, reduce_mean, reduce_sum, square
+from .ops.loss import (
+    mean_squared_error, softmax_cross_entropy_with_logits, sparse_softmax_cross_entropy_with_logits,
+)
+from .ops.math import clip_by_value, log, reduce_mean, reduce_sum
 
 EPSILON = 1e-7  # Keras' backend epsilon, the clip of probabilities
 
@@ -79,10 +81,7 @@ class SparseCategoricalCrossentropy(Loss):
 
 class MeanSquaredError(Loss):
     def call(self, y_true, y_pred):
-        y_true = as_tensor(y_true, like=y_pred)
-        if y_true.shape != y_pred.shape:
-            raise ValueError(f"{self.name}: y_true shape {y_true.shape} != y_pred shape {y_pred.shape}")
-        return reduce_mean(square(y_pred - y_true), axis=-1)
+        return mean_squared_error(y_true, y_pred)
 
 
 _BY_NAME = {

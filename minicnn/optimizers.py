@@ -55,8 +55,8 @@ class Optimizer:
         if not pairs:
             return
         grads = self._clip([unwrap(g).astype(w.dtype, copy=False) for g, w in pairs])
+        lr = self.current_learning_rate()  # a schedule sees the count before the step, as in Keras
         self.iterations += 1
-        lr = self.current_learning_rate()
         for g, (_, w) in zip(grads, pairs):
             self.update(w, g, w.dtype.type(lr))
 
@@ -98,8 +98,8 @@ class Adam(Optimizer):
         b1, b2, t = f(self.beta_1), f(self.beta_2), f(self.iterations)
         alpha = lr * xp.sqrt(1 - b2 ** t) / (1 - b1 ** t)
         m, v = self.slot(weight, "m"), self.slot(weight, "v")
-        m += (grad - m) * (1 - b1)
-        v += (grad * grad - v) * (1 - b2)
+        m += (grad - m) * f(1 - self.beta_1)  # 1 - β in double precision, then cast, as Keras
+        v += (grad * grad - v) * f(1 - self.beta_2)
         if self.amsgrad:
             v_hat = self.slot(weight, "v_hat")
             xp.maximum(v_hat, v, out=v_hat)
@@ -120,12 +120,12 @@ class RMSprop(Optimizer):
         rho = f(self.rho)
         v = self.slot(weight, "velocity")
         v *= rho
-        v += (1 - rho) * grad * grad
+        v += f(1 - self.rho) * grad * grad
         denominator = v
         if self.centered:
             mg = self.slot(weight, "average_gradient")
             mg *= rho
-            mg += (1 - rho) * grad
+            mg += f(1 - self.rho) * grad
             denominator = v - mg * mg
         increment = lr * grad / xp.sqrt(denominator + f(self.epsilon))
         if self.momentum > 0:

@@ -1,5 +1,7 @@
 """Activations: relu, leaky_relu, sigmoid, tanh, softmax, log_softmax (forward and backward)."""
 
+import numpy as np
+
 from ..autograd import Function, as_tensor
 from ..backend import get_array_module
 from .math import normalize_axes
@@ -17,10 +19,14 @@ class ReLU(Function):
 
 
 class LeakyReLU(Function):
-    """y = x where x > 0, else alpha·x."""
+    """y = x where x > 0, else alpha·x.
+
+    alpha is rounded to float32, as TensorFlow stores it (a float attribute of the op), so that
+    float64 results agree with tf.nn.leaky_relu to the last bit.
+    """
 
     def __init__(self, alpha):
-        self.alpha = alpha
+        self.alpha = float(np.float32(alpha))
 
     def forward(self, x):
         self.slope = get_array_module(x).where(x > 0, x.dtype.type(1), x.dtype.type(self.alpha))

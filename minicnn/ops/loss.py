@@ -5,7 +5,7 @@ import numpy as np
 from ..autograd import Function, as_tensor
 from ..backend import get_array_module, to_numpy, unwrap
 from .activation import log_softmax_array
-from .math import normalize_axes, same_dtype_operands
+from .math import normalize_axes, reduce_mean, reshape, same_dtype_operands, square, sub
 
 
 class SoftmaxCrossEntropy(Function):
@@ -50,6 +50,32 @@ class SparseSoftmaxCrossEntropy(Function):
         grad = xp.exp(self.log_p).reshape(-1, self.log_p.shape[-1])
         grad[xp.arange(grad.shape[0]), self.labels.reshape(-1)] -= 1
         return grad.reshape(self.log_p.shape) * gy[..., None]
+
+
+def match_ranks(y_true, y_pred):
+    """Keras' rule before a loss: when the ranks differ by one and the longer ends in a 1,
+    expand a rank-1 partner (else squeeze the 1), so that (N,) against (N, 1) never broadcasts
+    to (N, N)."""
+    if y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
+        if y_pred.ndim == 1:
+            return y_true, reshape(y_pred, y_pred.shape + (1,))
+        return reshape(y_true, y_true.shape[:-1]), y_pred
+    if y_pred.ndim == y_true.ndim + 1 and y_pred.shape[-1] == 1:
+        if y_true.ndim == 1:
+            return reshape(y_true, y_true.shape + (1,)), y_pred
+        return y_true, reshape(y_pred, y_pred.shape[:-1])
+    return y_true, y_pred
+
+
+def mean_squared_error(y_true, y_pred):
+    """Per-example mean of (y_pred - y_true)² over the last axis, like ``keras.losses.mean_squared_error``."""
+    y_true, y_pred = match_ranks(*same_dtype_operands(y_true, y_pred, "mean_squared_error"))
+    try:
+        np.broadcast_shapes(y_true.shape, y_pred.shape)
+    except ValueError:
+        raise ValueError(f"mean_squared_error: y_true shape {y_true.shape} and y_pred shape {y_pred.shape} "
+                         "cannot be broadcast together") from None
+    return reduce_mean(square(sub(y_pred, y_true)), axis=-1)
 
 
 def softmax_cross_entropy_with_logits(labels, logits, axis=-1):

@@ -406,10 +406,24 @@ def square(x):
     return Square()(x)
 
 
-def clip_by_value(x, clip_value_min, clip_value_max):
-    if clip_value_min > clip_value_max:
-        raise ValueError(f"clip_by_value: clip_value_min={clip_value_min} > clip_value_max={clip_value_max}")
-    return ClipByValue(clip_value_min, clip_value_max)(x)
+def clip_by_value(t, clip_value_min, clip_value_max):
+    """Like ``tf.clip_by_value``: the bounds are numbers or arrays that broadcast to ``t``."""
+    t = as_tensor(t)
+    lo, hi = (backend_array(unwrap(b), t) for b in (clip_value_min, clip_value_max))
+    for name, bound in (("clip_value_min", lo), ("clip_value_max", hi)):
+        try:
+            if np.broadcast_shapes(bound.shape, t.shape) != t.shape:
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"clip_by_value: {name} of shape {bound.shape} does not broadcast to {t.shape}") from None
+    if bool((lo > hi).any()):
+        raise ValueError(f"clip_by_value: clip_value_min > clip_value_max somewhere ({clip_value_min} vs {clip_value_max})")
+    return ClipByValue(lo, hi)(t)
+
+
+def backend_array(value, like):
+    """``value`` as an array of ``like``'s dtype on ``like``'s device."""
+    return as_tensor(value, like=like).data
 
 
 def cast(x, dtype):
