@@ -11,42 +11,7 @@ import pytest
 import minicnn as mc
 from minicnn import functional as F
 
-
-class Const:
-    """A float input that gradcheck must not check (passed as a Tensor without requires_grad)."""
-
-    def __init__(self, gen):
-        self.gen = gen
-
-
-def normal(*shape, scale=1.0):
-    return lambda r: scale * r.standard_normal(shape)
-
-
-def positive(*shape):
-    return lambda r: r.uniform(0.5, 2.0, shape)
-
-
-def away(*shape):  # |x| in [0.1, 2]: relu/leaky_relu never at the kink
-    return lambda r: r.choice([-1.0, 1.0], shape) * r.uniform(0.1, 2.0, shape)
-
-
-def inside_or_outside(lo, hi, *shape):  # clip inputs at least 0.05 from both bounds
-    def gen(r):
-        x = r.uniform(-2.0, 2.0, shape)
-        for b in (lo, hi):
-            near = np.abs(x - b) < 0.05
-            x[near] = b + np.copysign(0.1, x[near] - b)
-        return x
-    return gen
-
-
-def distinct(*shape):  # all values at least 0.2 apart: max/min are unique, far beyond eps
-    return lambda r: (r.permutation(int(np.prod(shape, dtype=int))) * 0.2 - 1.0).reshape(shape)
-
-
-def labels(shape, classes):
-    return lambda r: r.integers(0, classes, shape)
+from inputs import Const, avoiding, away, distinct, labels, normal, positive, shape_id
 
 
 Case = namedtuple("Case", "id fn inputs")
@@ -57,16 +22,12 @@ def case(id, fn, *inputs):
     CASES.append(Case(id, fn, inputs))
 
 
-def sid(*shapes):
-    return "+".join("x".join(map(str, s)) if s else "scalar" for s in shapes)
-
-
 # elementwise
 for name, fn, ga, gb in [("add", F.add, normal, normal), ("subtract", F.subtract, normal, normal),
                          ("multiply", F.multiply, normal, normal), ("divide", F.divide, normal, positive),
                          ("pow", F.pow, positive, normal)]:
     for sa, sb in [((3, 4), (4,)), ((2, 1, 4), (3, 1)), ((), (2, 3)), ((2, 3), ()), ((1,), (5,))]:
-        case(f"{name}[{sid(sa, sb)}]", fn, ga(*sa), gb(*sb))
+        case(f"{name}[{shape_id(sa, sb)}]", fn, ga(*sa), gb(*sb))
 case("operators", lambda a, b: (-a + 2.0) * b - a / b + a ** 2 - 1.5 / b + 2.0 ** a, normal(2, 3), positive(3))
 case("pow_negative_base", lambda a: a ** 3.0, away(2, 3))
 for name, fn, gen in [("negative", F.negative, normal), ("exp", F.exp, normal), ("log", F.log, positive),
@@ -75,9 +36,9 @@ for name, fn, gen in [("negative", F.negative, normal), ("exp", F.exp, normal), 
                       ("leaky_relu_a1.5", lambda x: F.leaky_relu(x, alpha=1.5), away),
                       ("sigmoid", F.sigmoid, normal), ("tanh", F.tanh, normal),
                       ("clip_by_value", lambda x: F.clip_by_value(x, -0.5, 0.7),
-                       lambda *s: inside_or_outside(-0.5, 0.7, *s))]:
+                       lambda *s: avoiding(-0.5, 0.7, *s))]:
     for shape in [(), (2, 3)]:
-        case(f"{name}[{sid(shape)}]", fn, gen(*shape))
+        case(f"{name}[{shape_id(shape)}]", fn, gen(*shape))
 case("cast_float64", lambda x: F.cast(x, np.float64) * x, normal(2, 3))
 
 # reductions
@@ -85,13 +46,13 @@ for name, fn in [("reduce_sum", F.reduce_sum), ("reduce_mean", F.reduce_mean), (
                  ("reduce_min", F.reduce_min)]:
     for shape, axis, keepdims in [((3, 4), None, False), ((3, 4), 1, True), ((2, 3, 4), (0, 2), False),
                                   ((2, 3, 4), -2, True), ((1, 4), 0, False), ((), None, False)]:
-        case(f"{name}[{sid(shape)},axis={axis},keepdims={keepdims}]",
+        case(f"{name}[{shape_id(shape)},axis={axis},keepdims={keepdims}]",
              lambda x, f=fn, a=axis, k=keepdims: f(x, axis=a, keepdims=k), distinct(*shape))
 case("methods", lambda x: x.sum(axis=0) * x.mean() + x.max(axis=1, keepdims=True) - x.min(), distinct(3, 4))
 
 # matmul
 for sa, sb in [((3, 4), (4, 2)), ((1, 4), (4, 1)), ((2, 3, 4), (4, 2)), ((2, 1, 2, 3), (3, 3, 2))]:
-    case(f"matmul[{sid(sa, sb)}]", F.matmul, normal(*sa), normal(*sb))
+    case(f"matmul[{shape_id(sa, sb)}]", F.matmul, normal(*sa), normal(*sb))
 case("matmul_operator", lambda a, b: a @ b, normal(2, 3), normal(3, 2))
 
 # shapes
@@ -113,8 +74,8 @@ case("getitem_bool", lambda x: x[x.data > 0], normal(3, 4))
 
 # activations and losses
 for shape, axis in [((3, 4), -1), ((2, 3, 4), 1), ((4, 1), -1)]:
-    case(f"softmax[{sid(shape)},axis={axis}]", lambda x, a=axis: F.softmax(x, axis=a), normal(*shape))
-    case(f"log_softmax[{sid(shape)},axis={axis}]", lambda x, a=axis: F.log_softmax(x, axis=a), normal(*shape))
+    case(f"softmax[{shape_id(shape)},axis={axis}]", lambda x, a=axis: F.softmax(x, axis=a), normal(*shape))
+    case(f"log_softmax[{shape_id(shape)},axis={axis}]", lambda x, a=axis: F.log_softmax(x, axis=a), normal(*shape))
 # labels are free floats (not distributions): d logits = softmax·Σlabels - labels, d labels = -log_softmax
 case("softmax_cross_entropy", F.softmax_cross_entropy_with_logits, positive(3, 4), normal(3, 4))
 case("softmax_cross_entropy_axis0", lambda y, z: F.softmax_cross_entropy_with_logits(y, z, axis=0),

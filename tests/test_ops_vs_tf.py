@@ -18,58 +18,9 @@ from minicnn import functional as F
 from minicnn.autograd import backpropagate
 
 from helpers import assert_close
+from inputs import Const, avoiding, away, dist, labels, normal, onehot, positive, shape_id, ties
 
 DTYPES = [np.float32, np.float64]
-
-
-# --- input generators: each takes a numpy Generator and returns a float64 (or int) array ------
-
-class Const:
-    """A float input that is passed as a plain array / tf.constant and not differentiated."""
-
-    def __init__(self, gen):
-        self.gen = gen
-
-
-def normal(*shape, scale=1.0):
-    return lambda r: scale * r.standard_normal(shape)
-
-
-def positive(*shape):  # for log, sqrt, divisors, pow bases: O(1) and far from 0
-    return lambda r: r.uniform(0.5, 2.0, shape)
-
-
-def away(*shape, gap=0.1):  # |x| in [gap, 2]: never at relu's kink
-    return lambda r: r.choice([-1.0, 1.0], shape) * r.uniform(gap, 2.0, shape)
-
-
-def avoiding(lo, hi, *shape):  # in [-2, 2] but at least 0.05 away from both clip bounds
-    def gen(r):
-        x = r.uniform(-2.0, 2.0, shape)
-        for b in (lo, hi):
-            near = np.abs(x - b) < 0.05
-            x[near] = b + np.copysign(0.1, x[near] - b)
-        return x
-    return gen
-
-
-def ties(*shape):  # values in {0, 1, 2}: many repeated maxima / minima
-    return lambda r: r.integers(0, 3, shape).astype(np.float64)
-
-
-def dist(*shape, axis=-1):  # rows that are probability distributions along ``axis``
-    def gen(r):
-        e = np.exp(r.standard_normal(shape))
-        return e / e.sum(axis=axis, keepdims=True)
-    return gen
-
-
-def onehot(n, c):
-    return lambda r: np.eye(c)[r.integers(0, c, n)]
-
-
-def labels(shape, classes):
-    return lambda r: r.integers(0, classes, shape)
 
 
 def keras_mse(tf, y_true, y_pred):
@@ -86,10 +37,6 @@ CASES = []
 
 def case(id, mc_fn, tf_fn, *inputs):
     CASES.append(Case(id, mc_fn, tf_fn, inputs))
-
-
-def shape_id(*shapes):
-    return "+".join("x".join(map(str, s)) if s else "scalar" for s in shapes)
 
 
 # elementwise binary ops over broadcasting shapes
