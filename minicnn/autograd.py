@@ -9,7 +9,6 @@ of its outputs has contributed, so a tensor used many times receives the sum of 
 import contextlib
 import weakref
 
-import numpy as np
 
 from . import backend
 

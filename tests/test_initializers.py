@@ -7,7 +7,6 @@ Keras' own initializers, never from minicnn.
 import numpy as np
 import pytest
 
-import minicnn as mc
 from minicnn import initializers as init
 
 TRUNCATION_STD = 0.87962566103423978  # std of a unit normal truncated to ±2 (the sheet's constant)

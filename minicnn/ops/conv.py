@@ -1,7 +1,9 @@
 """conv2d, conv2d_transpose, depthwise_conv2d and separable_conv2d with tf.nn's semantics.
 
-Every form of the convolution provides three functions on raw arrays, for a ``ConvGeometry``:
-``conv2d_forward(x, w, g)``, ``conv2d_input_grad(dy, w, g)`` and ``conv2d_filter_grad(x, dy, g)``.
+Every form of the convolution provides, on raw arrays and for a ``ConvGeometry`` g:
+``prepare(x, g)`` (what the form gathers from the input: im2col's patch matrix, or x itself),
+``conv2d_forward(prepared, w, g)``, ``conv2d_input_grad(dy, w, g)``,
+``conv2d_filter_grad(prepared, dy, g)`` and ``release(prepared)`` (scratch memory back to its pool).
 ``method`` picks the form: ``"naive"`` (loops, ops/naive.py), ``"im2col"`` (patches + one GEMM,
 ops/im2col.py, the default) or ``"sparse"`` (``O' = W' @ X'``, ops/sparse_conv.py). The
 transposed convolution is the input gradient of the convolution it transposes, so it is wired
@@ -9,16 +11,18 @@ from the same three functions with the roles swapped:
 
     conv2d:            y = forward(x, w)       dx = input_grad(dy, w)   dw = filter_grad(x, dy)
     conv2d_transpose:  y = input_grad(x, w)    dx = forward(dy, w)      dw = filter_grad(dy, x)
+
+(``forward(x, ...)`` standing for ``forward(prepare(x), ...)``.)
 """
 
 import numpy as np
 
-from ..autograd import Function, Tensor, as_tensor
+from ..autograd import Function, as_tensor, is_grad_enabled
 from ..backend import get_array_module
 from . import im2col as im2col_form
 from . import naive as naive_form
 from . import sparse_conv as sparse_form
-from .geometry import conv_geometry, spatial_pair
+from .geometry import conv_geometry
 from .im2col import col2im, im2col
 
 METHODS = {"naive": naive_form, "im2col": im2col_form, "sparse": sparse_form}
@@ -30,18 +34,43 @@ def conv_method(method):
     return METHODS[method]
 
 
+def run_forward(form, x, w, geometry):
+    prepared = form.prepare(x, geometry)
+    y = form.conv2d_forward(prepared, w, geometry)
+    form.release(prepared)
+    return y
+
+
+def run_filter_grad(form, x, dy, geometry):
+    prepared = form.prepare(x, geometry)
+    dw = form.conv2d_filter_grad(prepared, dy, geometry)
+    form.release(prepared)
+    return dw
+
+
 class Conv2D(Function):
     def __init__(self, geometry, form):
         self.geometry, self.form = geometry, form
 
     def forward(self, x, w):
-        self.x, self.w = x, w
-        return self.form.conv2d_forward(x, w, self.geometry)
+        prepared = self.form.prepare(x, self.geometry)
+        y = self.form.conv2d_forward(prepared, w, self.geometry)
+        if is_grad_enabled():
+            self.prepared, self.w = prepared, w
+        else:  # no backward will follow: hand the scratch memory back now
+            self.form.release(prepared)
+        return y
 
     def backward(self, dy):
         dx = self.form.conv2d_input_grad(dy, self.w, self.geometry) if self.needs_input_grad[0] else None
-        dw = self.form.conv2d_filter_grad(self.x, dy, self.geometry) if self.needs_input_grad[1] else None
+        dw = self.form.conv2d_filter_grad(self.prepared, dy, self.geometry) if self.needs_input_grad[1] else None
         return dx, dw
+
+    def release(self):
+        prepared, form = getattr(self, "prepared", None), getattr(self, "form", None)
+        super().release()
+        if prepared is not None:
+            form.release(prepared)
 
 
 class Conv2DTranspose(Function):
@@ -55,8 +84,8 @@ class Conv2DTranspose(Function):
         return self.form.conv2d_input_grad(x, w, self.geometry)
 
     def backward(self, dy):
-        dx = self.form.conv2d_forward(dy, self.w, self.geometry) if self.needs_input_grad[0] else None
-        dw = self.form.conv2d_filter_grad(dy, self.x, self.geometry) if self.needs_input_grad[1] else None
+        dx = run_forward(self.form, dy, self.w, self.geometry) if self.needs_input_grad[0] else None
+        dw = run_filter_grad(self.form, dy, self.x, self.geometry) if self.needs_input_grad[1] else None
         return dx, dw
 
 

@@ -7,7 +7,10 @@ so a convolution is one GEMM ``cols.reshape(N·OH·OW, kh·kw·C) @ W.reshape(kh
 then crops the padding.
 """
 
+from collections import OrderedDict
+
 from ..backend import get_array_module
+from .geometry import ConvGeometry
 
 
 def pad_spatial(x, pads, value=0):
@@ -34,10 +37,42 @@ def patch_view(xpad, geometry):
     return xp.lib.stride_tricks.as_strided(xpad, shape, (s_n, sh * s_h, sw * s_w, dh * s_h, dw * s_w, s_c))
 
 
-def im2col(x, geometry, pad_value=0):
-    """(N, H, W, C) -> contiguous patches (N, OH, OW, kh, kw, C), padding with ``pad_value``."""
-    xpad = get_array_module(x).ascontiguousarray(pad_spatial(x, geometry.pads, pad_value))
-    return patch_view(xpad, geometry).copy()
+class BufferPool:
+    """Reuses large scratch arrays. A fresh array of tens of MB costs a page fault per 4 KiB on
+    first touch (as much as filling it), so the patch matrices are recycled, a few per shape."""
+
+    def __init__(self, per_shape=2, shapes=16):
+        self.per_shape, self.shapes, self.free = per_shape, shapes, OrderedDict()
+
+    def take(self, shape, dtype, xp):
+        stack = self.free.get((shape, dtype, xp.__name__))
+        return stack.pop() if stack else xp.empty(shape, dtype=dtype)
+
+    def give(self, array):
+        key = (array.shape, array.dtype, get_array_module(array).__name__)
+        stack = self.free.setdefault(key, [])
+        self.free.move_to_end(key)
+        if len(stack) < self.per_shape:
+            stack.append(array)
+        while len(self.free) > self.shapes:
+            self.free.popitem(last=False)
+
+
+POOL = BufferPool()
+
+
+def im2col(x, geometry, pad_value=0, pool=None):
+    """(N, H, W, C) -> contiguous patches (N, OH, OW, kh, kw, C), padding with ``pad_value``.
+
+    With ``pool``, the result is taken from it (give it back when done)."""
+    xp = get_array_module(x)
+    xpad = xp.ascontiguousarray(pad_spatial(x, geometry.pads, pad_value))
+    view = patch_view(xpad, geometry)
+    if pool is None:
+        return view.copy()
+    cols = pool.take(view.shape, x.dtype, xp)
+    cols[...] = view
+    return cols
 
 
 def col2im(cols, geometry):
@@ -58,23 +93,60 @@ def col2im(cols, geometry):
 # --- the convolution as one GEMM on the patch matrix ------------------------------------------
 #   y  = cols @ W                  (N·OH·OW, kh·kw·C) @ (kh·kw·C, O)
 #   dW = colsᵀ @ dy                (kh·kw·C, N·OH·OW) @ (N·OH·OW, O)
-#   dx = col2im(dy @ Wᵀ)
+#   dx = col2im(dy @ Wᵀ)           or, at stride 1, a convolution of dy (below)
+# ``prepare`` gathers the patches once; forward and the filter gradient share them.
 
-def conv2d_forward(x, w, geometry):
-    cols = im2col(x, geometry)
-    rows = cols.shape[0] * cols.shape[1] * cols.shape[2]
-    y = cols.reshape(rows, -1) @ w.reshape(-1, w.shape[3])
-    return y.reshape(x.shape[0], *geometry.out_hw, w.shape[3])
+def prepare(x, geometry):
+    return im2col(x, geometry, pool=POOL)
+
+
+def release(cols):
+    POOL.give(cols)
+
+
+def _as_matrix(cols):
+    return cols.reshape(cols.shape[0] * cols.shape[1] * cols.shape[2], -1)
+
+
+def conv2d_forward(cols, w, geometry):
+    y = _as_matrix(cols) @ w.reshape(-1, w.shape[3])
+    return y.reshape(cols.shape[0], *geometry.out_hw, w.shape[3])
+
+
+def conv2d_filter_grad(cols, dy, geometry):
+    dw = _as_matrix(cols).T @ dy.reshape(-1, dy.shape[3])
+    return dw.reshape(*geometry.kernel_hw, cols.shape[-1], dy.shape[3])
 
 
 def conv2d_input_grad(dy, w, geometry):
+    if geometry.strides == (1, 1) and _full_padding(geometry) is not None:
+        return _input_grad_as_convolution(dy, w, geometry)
     kh, kw, c, o = w.shape
     dcols = dy.reshape(-1, o) @ w.reshape(-1, o).T
     return col2im(dcols.reshape(dy.shape[0], *geometry.out_hw, kh, kw, c), geometry)
 
 
-def conv2d_filter_grad(x, dy, geometry):
-    cols = im2col(x, geometry)
-    o = dy.shape[3]
-    dw = cols.reshape(-1, cols[0, 0, 0].size).T @ dy.reshape(-1, o)
-    return dw.reshape(*geometry.kernel_hw, x.shape[3], o)
+def _full_padding(geometry):
+    """Pads of dy for the stride-1 input gradient: (eff_k - 1 - before, eff_k - 1 - after) per axis,
+    or None when a pad of the forward conv exceeds eff_k - 1 (then dy would need cropping)."""
+    pads = tuple(tuple((k - 1) * d - p for p in pair)
+                 for k, d, pair in zip(geometry.kernel_hw, geometry.dilations, geometry.pads))
+    return None if min(min(p) for p in pads) < 0 else pads
+
+
+def _input_grad_as_convolution(dy, w, geometry):
+    """At stride 1, dx[h, w] = Σ dy[h + top - i·dh, w + left - j·dw] · w[i, j]ᵀ: a convolution of dy,
+    padded by eff_k - 1 - pad, with the kernel rotated 180° and its in/out channels swapped.
+    It gathers instead of scattering, so it costs what the forward pass costs."""
+    xp = get_array_module(dy)
+    flipped = xp.ascontiguousarray(w[::-1, ::-1].transpose(0, 1, 3, 2))
+    pads = _full_padding(geometry)
+    in_hw = dy.shape[1:3]
+    out_hw = tuple(n + b + a - (k - 1) * d for n, (b, a), k, d in zip(in_hw, pads, geometry.kernel_hw,
+                                                                     geometry.dilations))
+    transposed = ConvGeometry(dy.shape[0], in_hw, dy.shape[3], geometry.kernel_hw, (1, 1), geometry.dilations,
+                              pads, out_hw)
+    cols = prepare(dy, transposed)
+    dx = conv2d_forward(cols, flipped, transposed)
+    release(cols)
+    return dx

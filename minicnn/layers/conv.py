@@ -1,0 +1,137 @@
+"""Convolution layers with tf.keras' arguments, defaults, weight shapes and parameter counts."""
+
+from .. import activations
+from ..ops.conv import conv2d, conv2d_transpose, conv_method, depthwise_conv2d, separable_conv2d
+from ..ops.geometry import effective_kernel, spatial_pair
+from .base import Layer
+
+
+def _padding(padding):
+    mode = str(padding).lower()
+    if mode not in ("valid", "same"):
+        raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
+    return mode.upper()
+
+
+class _Conv(Layer):
+    """What every conv layer shares: kernel size, strides, padding, dilation, bias, activation."""
+
+    def __init__(self, kernel_size, strides=1, padding="valid", dilation_rate=1, activation=None, use_bias=True,
+                 bias_initializer="zeros", **kwargs):
+        super().__init__(**kwargs)
+        self.kernel_size = spatial_pair(kernel_size, "kernel_size")
+        self.strides = spatial_pair(strides, "strides")
+        self.dilation_rate = spatial_pair(dilation_rate, "dilation_rate")
+        self.padding = _padding(padding)
+        self.activation = activations.get(activation)
+        self.use_bias, self.bias_initializer = use_bias, bias_initializer
+
+    def _input_channels(self, input_shape):
+        if len(input_shape) != 4 or input_shape[-1] is None:
+            raise ValueError(f"{self.name}: expected NHWC input with known channels, got shape {tuple(input_shape)}")
+        return input_shape[-1]
+
+    def _finish(self, y):
+        if self.use_bias:
+            y = y + self.bias
+        return self.activation(y)
+
+
+class Conv2D(_Conv):
+    """kernel (kh, kw, in, filters), bias (filters,); ``method`` picks the convolution form."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", dilation_rate=1, activation=None,
+                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros", method="im2col",
+                 **kwargs):
+        super().__init__(kernel_size, strides, padding, dilation_rate, activation, use_bias, bias_initializer,
+                         **kwargs)
+        self.filters, self.kernel_initializer = int(filters), kernel_initializer
+        conv_method(method)
+        self.method = method
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        self.kernel = self.add_weight("kernel", (*self.kernel_size, channels, self.filters), self.kernel_initializer)
+        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer) if self.use_bias else None
+
+    def call(self, inputs):
+        return self._finish(conv2d(inputs, self.kernel, self.strides, self.padding, self.dilation_rate, self.method))
+
+
+def transposed_output_length(length, kernel, stride, dilation, padding, output_padding=None):
+    """Keras' output size of a transposed convolution along one axis."""
+    span = effective_kernel(kernel, dilation)
+    if output_padding is None:
+        return length * stride + max(span - stride, 0) if padding == "VALID" else length * stride
+    pad = span // 2 if padding == "SAME" else 0
+    return (length - 1) * stride + span - 2 * pad + output_padding
+
+
+class Conv2DTranspose(_Conv):
+    """kernel (kh, kw, filters, in), bias (filters,); the output size follows Keras (``output_padding``)."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None, dilation_rate=1,
+                 activation=None, use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 **kwargs):
+        super().__init__(kernel_size, strides, padding, dilation_rate, activation, use_bias, bias_initializer,
+                         **kwargs)
+        self.filters, self.kernel_initializer = int(filters), kernel_initializer
+        self.output_padding = None if output_padding is None else spatial_pair(output_padding, "output_padding")
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        self.kernel = self.add_weight("kernel", (*self.kernel_size, self.filters, channels), self.kernel_initializer)
+        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer) if self.use_bias else None
+
+    def call(self, inputs):
+        extra = self.output_padding or (None, None)
+        out_hw = [transposed_output_length(n, k, s, d, self.padding, a) for n, k, s, d, a in
+                  zip(inputs.shape[1:3], self.kernel_size, self.strides, self.dilation_rate, extra)]
+        output_shape = (inputs.shape[0], *out_hw, self.filters)
+        return self._finish(conv2d_transpose(inputs, self.kernel, output_shape, self.strides, self.padding,
+                                             self.dilation_rate))
+
+
+class DepthwiseConv2D(_Conv):
+    """kernel (kh, kw, C, depth_multiplier), bias (C·depth_multiplier,)."""
+
+    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1, dilation_rate=1,
+                 activation=None, use_bias=True, depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 **kwargs):
+        super().__init__(kernel_size, strides, padding, dilation_rate, activation, use_bias, bias_initializer,
+                         **kwargs)
+        self.depth_multiplier, self.depthwise_initializer = int(depth_multiplier), depthwise_initializer
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        self.kernel = self.add_weight("kernel", (*self.kernel_size, channels, self.depth_multiplier),
+                                      self.depthwise_initializer)
+        self.bias = (self.add_weight("bias", (channels * self.depth_multiplier,), self.bias_initializer)
+                     if self.use_bias else None)
+
+    def call(self, inputs):
+        return self._finish(depthwise_conv2d(inputs, self.kernel, self.strides, self.padding, self.dilation_rate))
+
+
+class SeparableConv2D(_Conv):
+    """depthwise_kernel (kh, kw, C, M), pointwise_kernel (1, 1, C·M, filters), bias (filters,)."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", dilation_rate=1, depth_multiplier=1,
+                 activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 pointwise_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+        super().__init__(kernel_size, strides, padding, dilation_rate, activation, use_bias, bias_initializer,
+                         **kwargs)
+        self.filters, self.depth_multiplier = int(filters), int(depth_multiplier)
+        self.depthwise_initializer, self.pointwise_initializer = depthwise_initializer, pointwise_initializer
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        self.depthwise_kernel = self.add_weight("depthwise_kernel", (*self.kernel_size, channels,
+                                                self.depth_multiplier), self.depthwise_initializer)
+        self.pointwise_kernel = self.add_weight("pointwise_kernel", (1, 1, channels * self.depth_multiplier,
+                                                self.filters), self.pointwise_initializer)
+        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer) if self.use_bias else None
+
+    def call(self, inputs):
+        return self._finish(separable_conv2d(inputs, self.depthwise_kernel, self.pointwise_kernel, self.strides,
+                                             self.padding, self.dilation_rate))
