@@ -9,7 +9,7 @@ then crops the padding.
 
 from collections import OrderedDict
 
-from ..backend import get_array_module
+from ..backend import copy_into, get_array_module
 from .geometry import ConvGeometry
 
 
@@ -70,9 +70,7 @@ def im2col(x, geometry, pad_value=0, pool=None):
     view = patch_view(xpad, geometry)
     if pool is None:
         return view.copy()
-    cols = pool.take(view.shape, x.dtype, xp)
-    cols[...] = view
-    return cols
+    return copy_into(pool.take(view.shape, x.dtype, xp), view)
 
 
 def col2im(cols, geometry):
