@@ -22,7 +22,7 @@ from ..backend import get_array_module
 from . import im2col as im2col_form
 from . import naive as naive_form
 from . import sparse_conv as sparse_form
-from .geometry import conv_geometry
+from .geometry import check_filter_shape, conv_geometry
 from .im2col import col2im, im2col
 
 METHODS = {"naive": naive_form, "im2col": im2col_form, "sparse": sparse_form}
@@ -116,15 +116,12 @@ class DepthwiseConv2D(Function):
 
 # --- argument checks -------------------------------------------------------------------------
 
-def _check_operands(x, filters, op, filter_rank_name):
+def _check_operands(x, filters, op, layout, channel_axis):
     x = as_tensor(x)
     filters = as_tensor(filters, like=x)
     if x.dtype.kind != "f" or filters.dtype != x.dtype:
         raise TypeError(f"{op}: input and filters must share one float dtype, got {x.dtype} and {filters.dtype}")
-    if x.ndim != 4:
-        raise ValueError(f"{op}: input must have rank 4 (NHWC), got shape {x.shape}")
-    if filters.ndim != 4:
-        raise ValueError(f"{op}: filters must have rank 4 ({filter_rank_name}), got shape {filters.shape}")
+    check_filter_shape(x.shape, filters.shape, op, layout, channel_axis)
     return x, filters
 
 
@@ -134,12 +131,7 @@ def conv2d(input, filters, strides, padding, dilations=1, method="im2col"):
     ``strides``/``dilations``: int, [s], [sh, sw] or [1, sh, sw, 1]. ``padding``: 'SAME', 'VALID'
     or [[0,0],[top,bottom],[left,right],[0,0]]. Output (N, OH, OW, O); see ops/geometry.py.
     """
-    x, w = _check_operands(input, filters, "conv2d", "kh, kw, in_channels, out_channels")
-    if x.shape[3] != w.shape[2]:
-        raise ValueError(
-            f"conv2d: input has {x.shape[3]} channels (shape {x.shape}) but filters expect {w.shape[2]} "
-            f"(filters shape {w.shape}, layout [kh, kw, in_channels, out_channels])"
-        )
+    x, w = _check_operands(input, filters, "conv2d", "kh, kw, in_channels, out_channels", 2)
     geometry = conv_geometry(x.shape, w.shape[:2], strides, padding, dilations, "conv2d")
     return Conv2D(geometry, conv_method(method))(x, w)
 
@@ -166,13 +158,10 @@ def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", dila
     ``output_shape`` [N, OH, OW, out_channels]; ``output_shape`` picks among the legal sizes
     (e.g. 5 or 6 from 2 with k=3, s=2, VALID) and an illegal one raises, listing them.
     """
-    x, w = _check_operands(input, filters, "conv2d_transpose", "kh, kw, out_channels, in_channels")
+    x, w = _check_operands(input, filters, "conv2d_transpose", "kh, kw, out_channels, in_channels", 3)
     output_shape = tuple(int(n) for n in np.asarray(output_shape).reshape(-1))
     if len(output_shape) != 4:
         raise ValueError(f"conv2d_transpose: output_shape needs 4 numbers [N, H, W, C], got {output_shape}")
-    if x.shape[3] != w.shape[3]:
-        raise ValueError(f"conv2d_transpose: input has {x.shape[3]} channels but filters {w.shape} "
-                         f"(layout [kh, kw, out_channels, in_channels]) expect {w.shape[3]}")
     if output_shape[3] != w.shape[2] or output_shape[0] != x.shape[0]:
         raise ValueError(f"conv2d_transpose: output_shape {output_shape} must be [{x.shape[0]}, H, W, {w.shape[2]}] "
                          f"for input {x.shape} and filters {w.shape}")
@@ -195,10 +184,7 @@ def depthwise_conv2d(input, filter, strides, padding, dilations=1):
     Strides and dilations both above 1 (which tf.nn's wrapper mishandles, trap T4) give the
     standard strided dilated result, as TensorFlow's raw DepthwiseConv2dNative op does.
     """
-    x, w = _check_operands(input, filter, "depthwise_conv2d", "kh, kw, in_channels, channel_multiplier")
-    if x.shape[3] != w.shape[2]:
-        raise ValueError(f"depthwise_conv2d: input has {x.shape[3]} channels (shape {x.shape}) but the filter "
-                         f"{w.shape} expects {w.shape[2]}")
+    x, w = _check_operands(input, filter, "depthwise_conv2d", "kh, kw, in_channels, channel_multiplier", 2)
     geometry = conv_geometry(x.shape, w.shape[:2], strides, padding, dilations, "depthwise_conv2d")
     return DepthwiseConv2D(geometry)(x, w)
 

@@ -109,3 +109,16 @@ def conv_geometry(input_shape, kernel_hw, strides, padding, dilations, op="conv2
             )
         out.append(span // s + 1)
     return ConvGeometry(batch, (h, w), c, tuple(kernel_hw), strides, dilations, pads, tuple(out))
+
+
+def check_filter_shape(input_shape, filter_shape, op, layout, channel_axis=2):
+    """Rank-4 input and filters whose ``channel_axis`` matches the input channels, or a clear error."""
+    if len(input_shape) != 4:
+        raise ValueError(f"{op}: input must have rank 4 (NHWC), got shape {tuple(input_shape)}")
+    if len(filter_shape) != 4:
+        raise ValueError(f"{op}: filters must have rank 4 ([{layout}]), got shape {tuple(filter_shape)}")
+    if input_shape[3] != filter_shape[channel_axis]:
+        raise ValueError(
+            f"{op}: input has {input_shape[3]} channels (shape {tuple(input_shape)}) but filters expect "
+            f"{filter_shape[channel_axis]} (filters shape {tuple(filter_shape)}, layout [{layout}])"
+        )

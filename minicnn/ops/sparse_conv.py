@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..backend import get_array_module, sparse_module, to_numpy
-from .geometry import conv_geometry
+from .geometry import check_filter_shape, conv_geometry
 
 
 @lru_cache(maxsize=64)
@@ -57,7 +57,11 @@ def conv2d_as_sparse_matrix(filters, input_shape, strides=1, padding="VALID", di
     """
     filters = to_numpy(filters)
     shape = tuple(input_shape)
+    if len(shape) not in (3, 4):
+        raise ValueError(f"conv2d_as_sparse_matrix: input_shape must have rank 3 (H, W, C) or 4 (N, H, W, C), "
+                         f"got {shape}")
     shape = (1, *shape) if len(shape) == 3 else shape
+    check_filter_shape(shape, filters.shape, "conv2d_as_sparse_matrix", "kh, kw, in_channels, out_channels")
     geometry = conv_geometry(shape, filters.shape[:2], strides, padding, dilations, op="conv2d_as_sparse_matrix")
     return sparse_weight_matrix(filters, geometry)
 
