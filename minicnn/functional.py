@@ -8,6 +8,8 @@ from .autograd import as_tensor
 from .ops.activation import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from .ops.conv import conv2d, conv2d_transpose, depthwise_conv2d, separable_conv2d
 from .ops.dropout import dropout
+from .ops.norm import batch_normalization, fused_batch_norm, moments, stop_gradient
+from .ops.pool import avg_pool2d, global_avg_pool2d, global_max_pool2d, max_pool2d
 from .ops.loss import (
     mean_squared_error, softmax_cross_entropy_with_logits, sparse_softmax_cross_entropy_with_logits,
 )
@@ -41,4 +43,6 @@ __all__ = [
     "softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits",
     "mean_squared_error", "dropout", "bias_add",
     "conv2d", "conv2d_transpose", "depthwise_conv2d", "separable_conv2d", "conv2d_as_sparse_matrix",
+    "max_pool2d", "avg_pool2d", "global_avg_pool2d", "global_max_pool2d",
+    "moments", "batch_normalization", "fused_batch_norm", "stop_gradient",
 ]

@@ -1,0 +1,184 @@
+"""max_pool2d, avg_pool2d and global pooling with tf.nn's semantics.
+
+Geometry is conv2d's (ops/geometry.py) with the window as kernel. SAME max pooling pads with -inf
+(a pad never wins); SAME average pooling divides each window by its number of real cells. The
+max-pool gradient goes, per window, to the first maximal cell in row-major window order, as in
+TensorFlow; overlapping windows accumulate.
+
+The fast forms loop over the kh·kw window taps (never over pixels): tap (i, j) of every window at
+once is the strided slice ``xpad[:, i::sh, j::sw, :]`` (``tap_slices``). The naive forms loop over
+output positions, like the textbook's sliding window.
+"""
+
+import numpy as np
+
+from ..autograd import Function, as_tensor
+from ..backend import get_array_module
+from .geometry import conv_geometry, explicit_padding, spatial_pair
+from .im2col import crop_spatial, pad_spatial
+from .math import reduce_max, reduce_mean
+
+
+def tap_slices(geometry):
+    """(i, j, (rows, columns)) for each window tap: the slices of the padded input it reads."""
+    (sh, sw), (kh, kw), (oh, ow) = geometry.strides, geometry.kernel_hw, geometry.out_hw
+    for i in range(kh):
+        for j in range(kw):
+            yield i, j, (slice(None), slice(i, i + sh * (oh - 1) + 1, sh), slice(j, j + sw * (ow - 1) + 1, sw))
+
+
+def tap_index_dtype(geometry):
+    return np.uint8 if np.prod(geometry.kernel_hw) <= 256 else np.int32
+
+
+def window_counts(geometry, dtype):
+    """(1, OH, OW, 1): how many real (unpadded) cells each window covers."""
+    counts = []
+    for n, k, s, (before, _), out in zip(geometry.in_hw, geometry.kernel_hw, geometry.strides, geometry.pads,
+                                         geometry.out_hw):
+        start = np.arange(out) * s - before
+        counts.append(np.minimum(start + k, n) - np.maximum(start, 0))
+    return (counts[0][:, None] * counts[1][None, :]).astype(dtype)[None, :, :, None]
+
+
+# --- fast forms ------------------------------------------------------------------------------
+
+class MaxPool2D(Function):
+    """y = max over each window; the forward pass records which tap won (the first maximum)."""
+
+    def __init__(self, geometry):
+        self.geometry = geometry
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        xpad = pad_spatial(x, self.geometry.pads, value=-np.inf)
+        y, winner = None, None
+        for t, (_, _, index) in enumerate(tap_slices(self.geometry)):
+            tap = xpad[index]
+            if y is None:
+                y, winner = tap.copy(), xp.zeros(tap.shape, dtype=tap_index_dtype(self.geometry))
+                continue
+            better = tap > y  # strictly greater: on ties the earlier tap keeps the gradient
+            xp.copyto(y, tap, where=better)
+            winner[better] = t
+        self.winner, self.shape = winner, x.shape
+        return y
+
+    def backward(self, dy):
+        xp = get_array_module(dy)
+        dxpad = xp.zeros((self.shape[0], *self.geometry.padded_hw, self.shape[3]), dtype=dy.dtype)
+        for t, (_, _, index) in enumerate(tap_slices(self.geometry)):
+            dxpad[index] += xp.where(self.winner == t, dy, 0)
+        return crop_spatial(dxpad, self.geometry.pads)
+
+
+class AvgPool2D(Function):
+    """y = (Σ over the real cells of each window) / count;  dx = dy / count spread over those cells."""
+
+    def __init__(self, geometry):
+        self.geometry = geometry
+
+    def forward(self, x):
+        xpad = pad_spatial(x, self.geometry.pads)
+        self.counts, self.shape = window_counts(self.geometry, x.dtype), x.shape
+        total = get_array_module(x).zeros((x.shape[0], *self.geometry.out_hw, x.shape[3]), dtype=x.dtype)
+        for _, _, index in tap_slices(self.geometry):
+            total += xpad[index]
+        return total / self.counts
+
+    def backward(self, dy):
+        xp = get_array_module(dy)
+        share = dy / self.counts
+        dxpad = xp.zeros((self.shape[0], *self.geometry.padded_hw, self.shape[3]), dtype=dy.dtype)
+        for _, _, index in tap_slices(self.geometry):
+            dxpad[index] += share
+        return crop_spatial(dxpad, self.geometry.pads)
+
+
+# --- naive forms: one window at a time --------------------------------------------------------
+
+def _windows(geometry):
+    (sh, sw), (kh, kw), (oh, ow) = geometry.strides, geometry.kernel_hw, geometry.out_hw
+    for p in range(oh):
+        for q in range(ow):
+            yield p, q, slice(p * sh, p * sh + kh), slice(q * sw, q * sw + kw)
+
+
+class NaiveMaxPool2D(MaxPool2D):
+    """Each window's maximum, and its first arg-max in row-major order, position by position."""
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        xpad = pad_spatial(x, self.geometry.pads, value=-np.inf)
+        n, c = x.shape[0], x.shape[3]
+        y = xp.empty((n, *self.geometry.out_hw, c), dtype=x.dtype)
+        self.winner = xp.empty(y.shape, dtype=tap_index_dtype(self.geometry))
+        for p, q, rows, columns in _windows(self.geometry):
+            window = xpad[:, rows, columns, :].reshape(n, -1, c)  # taps in row-major order
+            self.winner[:, p, q, :] = window.argmax(axis=1)       # argmax returns the first maximum
+            y[:, p, q, :] = window.max(axis=1)
+        self.shape = x.shape
+        return y
+
+
+class NaiveAvgPool2D(AvgPool2D):
+    """Each window's sum over its real cells divided by their number, position by position."""
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        inside = pad_spatial(xp.ones((1, *x.shape[1:3], 1), dtype=x.dtype), self.geometry.pads)
+        xpad = pad_spatial(x, self.geometry.pads)
+        y = xp.empty((x.shape[0], *self.geometry.out_hw, x.shape[3]), dtype=x.dtype)
+        for p, q, rows, columns in _windows(self.geometry):
+            y[:, p, q, :] = xpad[:, rows, columns, :].sum(axis=(1, 2)) / inside[0, rows, columns, 0].sum()
+        self.counts, self.shape = window_counts(self.geometry, x.dtype), x.shape
+        return y
+
+
+# --- public functions ------------------------------------------------------------------------
+
+FORMS = {"max": {"fast": MaxPool2D, "naive": NaiveMaxPool2D}, "avg": {"fast": AvgPool2D, "naive": NaiveAvgPool2D}}
+
+
+def pool_geometry(x, ksize, strides, padding, op):
+    if x.ndim != 4:
+        raise ValueError(f"{op}: input must have rank 4 (NHWC), got shape {x.shape}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: input must be float32 or float64, got {x.dtype}")
+    window = spatial_pair(ksize, "ksize")
+    if not isinstance(padding, str):
+        (top, bottom), (left, right) = explicit_padding(padding)
+        if max(top, bottom) >= window[0] or max(left, right) >= window[1]:
+            raise ValueError(f"{op}: each explicit pad must be smaller than the window {window}, got {padding!r}")
+    return conv_geometry(x.shape, window, strides, padding, 1, op)
+
+
+def _pool(kind, input, ksize, strides, padding, method):
+    op = f"{kind}_pool2d"
+    x = as_tensor(input)
+    if method not in ("fast", "naive"):
+        raise ValueError(f"{op}: method must be 'fast' or 'naive', got {method!r}")
+    return FORMS[kind][method](pool_geometry(x, ksize, strides, padding, op))(x)
+
+
+def max_pool2d(input, ksize, strides, padding, method="fast"):
+    """Like ``tf.nn.max_pool2d``: NHWC, ksize/strides an int or a list; 'SAME', 'VALID' or explicit pads."""
+    return _pool("max", input, ksize, strides, padding, method)
+
+
+def avg_pool2d(input, ksize, strides, padding, method="fast"):
+    """Like ``tf.nn.avg_pool2d``: 'SAME' divides by the real cells of each window; explicit pads are rejected."""
+    if not isinstance(padding, str):
+        raise ValueError(f"avg_pool2d: padding must be 'SAME' or 'VALID' (TensorFlow rejects explicit pads), "
+                         f"got {padding!r}")
+    return _pool("avg", input, ksize, strides, padding, method)
+
+
+def global_avg_pool2d(x, keepdims=False):
+    """Mean over H and W: (N, H, W, C) -> (N, C)."""
+    return reduce_mean(x, axis=(1, 2), keepdims=keepdims)
+
+
+def global_max_pool2d(x, keepdims=False):
+    """Max over H and W (the gradient is shared among ties, as tf.reduce_max): (N, H, W, C) -> (N, C)."""
+    return reduce_max(x, axis=(1, 2), keepdims=keepdims)
