@@ -8,6 +8,10 @@ hand-derived backward (x̂ = (x - μ)/σ, N values per channel):
     dβ = Σ dy        dγ = Σ dy·x̂        dx = γ/(σ·N) · (N·dy - Σ dy - x̂·Σ dy·x̂)
 """
 
+import math
+
+import numpy as np
+
 from ..autograd import Function, as_tensor
 from ..backend import get_array_module
 from .math import add, div, mul, neg, normalize_axes, reduce_mean, sqrt, square, sub
@@ -51,16 +55,47 @@ def batch_normalization(x, mean, variance, offset, scale, variance_epsilon):
     return add(mul(x, inv), shift)
 
 
-def sum_of_products(a, b, axes):
-    """Σ a·b over ``axes`` (keepdims) without a temporary the size of ``a`` when the axes lead."""
-    xp = get_array_module(a)
-    if axes == tuple(range(len(axes))):
-        kept = a.shape[len(axes):]
-        flat_a, flat_b = a.reshape(-1, *kept), b.reshape(-1, *kept)
-        letters = "abcdefgh"[:len(kept)]
-        total = xp.einsum(f"z{letters},z{letters}->{letters}", flat_a, flat_b)
-        return total.reshape((1,) * len(axes) + kept)
-    return (a * b).sum(axis=axes, keepdims=True)
+# --- per-channel arithmetic on a (rows, channels) matrix -------------------------------------
+# NumPy's broadcast of a short channel vector runs its inner loop over only C values, which is
+# slow; viewing k rows at once as one row of k·C values (and tiling the vector k times) keeps
+# every pass long. Column sums go through BLAS (a matrix-vector product), not a strided reduce.
+
+def _rows_per_line(rows, channels):
+    return math.gcd(rows, max(1, 1024 // channels))
+
+
+def columnwise(op, matrix, vector, out=None):
+    """op(matrix, vector) with ``vector`` (C,) broadcast over the rows of ``matrix`` (R, C)."""
+    xp = get_array_module(matrix)
+    k = _rows_per_line(*matrix.shape)
+    wide = matrix.reshape(-1, k * matrix.shape[1])
+    result = op(wide, xp.tile(vector, k), out=None if out is None else out.reshape(wide.shape))
+    return result.reshape(matrix.shape)
+
+
+def column_sums(matrix):
+    xp = get_array_module(matrix)
+    return xp.ones(matrix.shape[0], dtype=matrix.dtype) @ matrix
+
+
+def column_dots(a, b):
+    return get_array_module(a).einsum("ij,ij->j", a, b)
+
+
+def to_rows(x, axes):
+    """x as a (rows, channels) matrix: the reduced ``axes`` flattened into rows, the others into columns."""
+    xp = get_array_module(x)
+    kept = [i for i in range(x.ndim) if i not in axes]
+    moved = x if list(axes) == list(range(len(axes))) else xp.transpose(x, list(axes) + kept)
+    return xp.ascontiguousarray(moved).reshape(-1, int(np.prod([x.shape[i] for i in kept])))
+
+
+def from_rows(matrix, shape, axes):
+    xp = get_array_module(matrix)
+    kept = [i for i in range(len(shape)) if i not in axes]
+    order = list(axes) + kept
+    moved = matrix.reshape([shape[i] for i in order])
+    return moved if order == list(range(len(shape))) else xp.transpose(moved, np.argsort(order))
 
 
 class FusedBatchNorm(Function):
@@ -68,6 +103,7 @@ class FusedBatchNorm(Function):
 
     Inputs x, gamma, beta (gamma and beta shaped like the kept axes, e.g. (C,)). After the call,
     ``batch_mean`` and ``batch_variance`` hold the statistics (for the moving averages).
+    It works on x as a (rows, channels) matrix; each line is at most one pass over the data.
     """
 
     def __init__(self, axes, epsilon):
@@ -75,25 +111,33 @@ class FusedBatchNorm(Function):
 
     def forward(self, x, gamma, beta):
         xp = get_array_module(x)
-        shape = tuple(1 if i in self.axes else n for i, n in enumerate(x.shape))
-        self.count = x.dtype.type(x.size // gamma.size)
-        mean = x.mean(axis=self.axes, keepdims=True)
-        self.centered = x - mean
-        variance = sum_of_products(self.centered, self.centered, self.axes) / self.count
+        self.shape = x.shape
+        rows = to_rows(x, self.axes)
+        self.count = x.dtype.type(rows.shape[0])
+        mean = column_sums(rows) / self.count
+        self.centered = columnwise(xp.subtract, rows, mean)
+        variance = column_dots(self.centered, self.centered) / self.count
         self.inv_std = 1 / xp.sqrt(variance + x.dtype.type(self.epsilon))
-        self.gamma = gamma.reshape(shape)
+        self.gamma = gamma.reshape(-1)
         self.batch_mean, self.batch_variance = mean.reshape(gamma.shape), variance.reshape(gamma.shape)
         inv = self.inv_std * self.gamma
-        return x * inv + (beta.reshape(shape) - mean * inv)  # TensorFlow's form of the output
+        y = columnwise(xp.multiply, rows, inv)  # TensorFlow's form of the output: x·inv + (β - μ·inv)
+        columnwise(xp.add, y, beta.reshape(-1) - mean * inv, out=y)
+        return from_rows(y, self.shape, self.axes)
 
     def backward(self, dy):
-        sum_dy = dy.sum(axis=self.axes, keepdims=True)
-        sum_dy_xhat = sum_of_products(dy, self.centered, self.axes) * self.inv_std
+        xp = get_array_module(dy)
+        rows = to_rows(dy, self.axes)
+        sum_dy = column_sums(rows)
+        sum_dy_xhat = column_dots(rows, self.centered) * self.inv_std
         dx = None
         if self.needs_input_grad[0]:
-            # γ/(σN)·(N·dy - Σdy - x̂·Σdy·x̂), with x̂ = centered/σ folded into one coefficient
-            scale = self.gamma * self.inv_std / self.count
-            dx = (dy * self.count - sum_dy - self.centered * (self.inv_std * sum_dy_xhat)) * scale
+            # dx = γ/(σN)·(N·dy - Σdy - x̂·Σdy·x̂) with x̂ = centered/σ, as per-channel coefficients
+            a = self.gamma * self.inv_std
+            dx = columnwise(xp.multiply, rows, a)
+            dx -= columnwise(xp.multiply, self.centered, a * self.inv_std * sum_dy_xhat / self.count)
+            columnwise(xp.subtract, dx, a * sum_dy / self.count, out=dx)
+            dx = from_rows(dx, self.shape, self.axes)
         return dx, sum_dy_xhat.reshape(self.batch_mean.shape), sum_dy.reshape(self.batch_mean.shape)
 
 

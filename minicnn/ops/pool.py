@@ -43,33 +43,63 @@ def window_counts(geometry, dtype):
 
 # --- fast forms ------------------------------------------------------------------------------
 
+def tiles_exactly(geometry):
+    """True when the windows neither overlap nor leave cells out: each cell is in exactly one window."""
+    return geometry.strides == geometry.kernel_hw and all(
+        out * s == n for out, s, n in zip(geometry.out_hw, geometry.strides, geometry.padded_hw))
+
+
+def scatter_taps(geometry, batch, channels, tap_values):
+    """dxpad built from one (N, OH, OW, C) array per tap (in tap order), added where windows
+    overlap, written directly where they tile the input; returns dx with the padding cropped."""
+    xp = None
+    dxpad = None
+    exact = tiles_exactly(geometry)
+    for (_, _, index), values in zip(tap_slices(geometry), tap_values):
+        if dxpad is None:
+            xp = get_array_module(values)
+            shape = (batch, *geometry.padded_hw, channels)
+            dxpad = xp.empty(shape, dtype=values.dtype) if exact else xp.zeros(shape, dtype=values.dtype)
+        if exact:
+            dxpad[index] = values
+        else:
+            dxpad[index] += values
+    return crop_spatial(dxpad, geometry.pads)
+
+
 class MaxPool2D(Function):
-    """y = max over each window; the forward pass records which tap won (the first maximum)."""
+    """y = max over each window (a running maximum over the taps).
+
+    Backward routes each window's gradient to its first maximal tap in row-major order: tap t
+    receives dy where it equals the maximum and no earlier tap did. (Comparisons and products
+    only: masked copies with data-dependent masks are several times slower in NumPy.)
+    """
 
     def __init__(self, geometry):
         self.geometry = geometry
 
     def forward(self, x):
         xp = get_array_module(x)
-        xpad = pad_spatial(x, self.geometry.pads, value=-np.inf)
-        y, winner = None, None
-        for t, (_, _, index) in enumerate(tap_slices(self.geometry)):
-            tap = xpad[index]
-            if y is None:
-                y, winner = tap.copy(), xp.zeros(tap.shape, dtype=tap_index_dtype(self.geometry))
-                continue
-            better = tap > y  # strictly greater: on ties the earlier tap keeps the gradient
-            xp.copyto(y, tap, where=better)
-            winner[better] = t
-        self.winner, self.shape = winner, x.shape
-        return y
+        self.xpad = pad_spatial(x, self.geometry.pads, value=-np.inf)
+        self.shape = x.shape
+        taps = [self.xpad[index] for _, _, index in tap_slices(self.geometry)]
+        self.y = taps[0].copy()
+        for tap in taps[1:]:
+            xp.maximum(self.y, tap, out=self.y)
+        return self.y
 
     def backward(self, dy):
         xp = get_array_module(dy)
-        dxpad = xp.zeros((self.shape[0], *self.geometry.padded_hw, self.shape[3]), dtype=dy.dtype)
-        for t, (_, _, index) in enumerate(tap_slices(self.geometry)):
-            dxpad[index] += xp.where(self.winner == t, dy, 0)
-        return crop_spatial(dxpad, self.geometry.pads)
+        taken = xp.zeros(self.y.shape, dtype=bool)
+
+        def routed():
+            for _, _, index in tap_slices(self.geometry):
+                hit = self.xpad[index] == self.y
+                hit &= ~taken
+                taken[...] |= hit
+                yield dy * hit
+
+        return scatter_taps(self.geometry, self.shape[0], self.shape[3], routed())
 
 
 class AvgPool2D(Function):
@@ -80,19 +110,21 @@ class AvgPool2D(Function):
 
     def forward(self, x):
         xpad = pad_spatial(x, self.geometry.pads)
-        self.counts, self.shape = window_counts(self.geometry, x.dtype), x.shape
-        total = get_array_module(x).zeros((x.shape[0], *self.geometry.out_hw, x.shape[3]), dtype=x.dtype)
-        for _, _, index in tap_slices(self.geometry):
-            total += xpad[index]
-        return total / self.counts
+        counts = window_counts(self.geometry, x.dtype)
+        uniform = bool((counts == counts.flat[0]).all())  # a scalar scale is a much faster pass
+        self.reciprocal = 1 / counts.flat[0] if uniform else 1 / counts
+        self.shape = x.shape
+        taps = [xpad[index] for _, _, index in tap_slices(self.geometry)]
+        total = taps[0] + taps[1] if len(taps) > 1 else taps[0].copy()
+        for tap in taps[2:]:
+            total += tap
+        total *= self.reciprocal
+        return total
 
     def backward(self, dy):
-        xp = get_array_module(dy)
-        share = dy / self.counts
-        dxpad = xp.zeros((self.shape[0], *self.geometry.padded_hw, self.shape[3]), dtype=dy.dtype)
-        for _, _, index in tap_slices(self.geometry):
-            dxpad[index] += share
-        return crop_spatial(dxpad, self.geometry.pads)
+        share = dy * self.reciprocal
+        taps = self.geometry.kernel_hw[0] * self.geometry.kernel_hw[1]
+        return scatter_taps(self.geometry, self.shape[0], self.shape[3], [share] * taps)
 
 
 # --- naive forms: one window at a time --------------------------------------------------------
@@ -104,35 +136,61 @@ def _windows(geometry):
             yield p, q, slice(p * sh, p * sh + kh), slice(q * sw, q * sw + kw)
 
 
-class NaiveMaxPool2D(MaxPool2D):
-    """Each window's maximum, and its first arg-max in row-major order, position by position."""
+class NaiveMaxPool2D(Function):
+    """Each window's maximum and its first arg-max in row-major order, position by position;
+    backward adds each window's dy at its arg-max."""
+
+    def __init__(self, geometry):
+        self.geometry = geometry
 
     def forward(self, x):
         xp = get_array_module(x)
         xpad = pad_spatial(x, self.geometry.pads, value=-np.inf)
         n, c = x.shape[0], x.shape[3]
         y = xp.empty((n, *self.geometry.out_hw, c), dtype=x.dtype)
-        self.winner = xp.empty(y.shape, dtype=tap_index_dtype(self.geometry))
+        self.winner = xp.empty(y.shape, dtype=np.int64)
         for p, q, rows, columns in _windows(self.geometry):
             window = xpad[:, rows, columns, :].reshape(n, -1, c)  # taps in row-major order
             self.winner[:, p, q, :] = window.argmax(axis=1)       # argmax returns the first maximum
             y[:, p, q, :] = window.max(axis=1)
-        self.shape = x.shape
         return y
 
+    def backward(self, dy):
+        xp = get_array_module(dy)
+        n, c = dy.shape[0], dy.shape[3]
+        kh, kw = self.geometry.kernel_hw
+        dxpad = xp.zeros((n, *self.geometry.padded_hw, c), dtype=dy.dtype)
+        for p, q, rows, columns in _windows(self.geometry):
+            window_grad = xp.zeros((n, kh * kw, c), dtype=dy.dtype)
+            xp.put_along_axis(window_grad, self.winner[:, p, q, None, :], dy[:, p, q, None, :], axis=1)
+            dxpad[:, rows, columns, :] += window_grad.reshape(n, kh, kw, c)
+        return crop_spatial(dxpad, self.geometry.pads)
 
-class NaiveAvgPool2D(AvgPool2D):
-    """Each window's sum over its real cells divided by their number, position by position."""
+
+class NaiveAvgPool2D(Function):
+    """Each window's sum over its real cells divided by their number, position by position;
+    backward spreads dy / count over the window's cells (padding cells are cropped away)."""
+
+    def __init__(self, geometry):
+        self.geometry = geometry
 
     def forward(self, x):
         xp = get_array_module(x)
         inside = pad_spatial(xp.ones((1, *x.shape[1:3], 1), dtype=x.dtype), self.geometry.pads)
         xpad = pad_spatial(x, self.geometry.pads)
         y = xp.empty((x.shape[0], *self.geometry.out_hw, x.shape[3]), dtype=x.dtype)
+        self.counts = xp.empty((1, *self.geometry.out_hw, 1), dtype=x.dtype)
         for p, q, rows, columns in _windows(self.geometry):
-            y[:, p, q, :] = xpad[:, rows, columns, :].sum(axis=(1, 2)) / inside[0, rows, columns, 0].sum()
-        self.counts, self.shape = window_counts(self.geometry, x.dtype), x.shape
+            self.counts[0, p, q, 0] = inside[0, rows, columns, 0].sum()
+            y[:, p, q, :] = xpad[:, rows, columns, :].sum(axis=(1, 2)) / self.counts[0, p, q, 0]
         return y
+
+    def backward(self, dy):
+        xp = get_array_module(dy)
+        dxpad = xp.zeros((dy.shape[0], *self.geometry.padded_hw, dy.shape[3]), dtype=dy.dtype)
+        for p, q, rows, columns in _windows(self.geometry):
+            dxpad[:, rows, columns, :] += (dy[:, p, q, :] / self.counts[0, p, q, 0])[:, None, None, :]
+        return crop_spatial(dxpad, self.geometry.pads)
 
 
 # --- public functions ------------------------------------------------------------------------
