@@ -107,6 +107,16 @@ class Layer:
                 raise ValueError(f"{self.name}.set_weights: {w.name} has shape {w.shape}, got {np.shape(v)}")
             w.assign(v)
 
+    def save_weights(self, path):
+        """All weights (trainable and not) to an .npz file, written atomically."""
+        from ..checkpoint import save_weights
+        save_weights(self, path)
+
+    def load_weights(self, path):
+        """Weights from ``save_weights``, matched by position and checked by shape (all or nothing)."""
+        from ..checkpoint import load_weights
+        load_weights(self, path)
+
     def zero_grad(self):
         for w in self.weights:
             w.grad = None
