@@ -31,6 +31,14 @@ def _gradcheck_cases():
         "relu": (F.relu, [(3, 4)], False), "sigmoid": (F.sigmoid, [(3, 4)], False),
         "tanh": (F.tanh, [(3, 4)], False), "softmax": (F.softmax, [(3, 4)], False),
         "log_softmax": (F.log_softmax, [(3, 4)], False),
+        "conv2d": (lambda x, w: F.conv2d(x, w, 2, "SAME"), [(2, 5, 5, 2), (3, 3, 2, 3)], False),
+        "conv2d_transpose": (lambda x, w: F.conv2d_transpose(x, w, (2, 5, 5, 2), 2, "SAME"), [(2, 3, 3, 3), (3, 3, 2, 3)],
+                             False),
+        "depthwise_conv2d": (lambda x, w: F.depthwise_conv2d(x, w, 1, "SAME"), [(1, 4, 4, 2), (3, 3, 2, 2)], False),
+        "max_pool2d": (lambda x: F.max_pool2d(x, 3, 2, "SAME"), [(2, 5, 5, 2)], False),
+        "avg_pool2d": (lambda x: F.avg_pool2d(x, 3, 2, "SAME"), [(2, 5, 5, 2)], False),
+        "fused_batch_norm": (lambda x, g, b: F.fused_batch_norm(x, g, b, (0, 1, 2), 1e-3)[0],
+                             [(3, 3, 3, 2), (2,), (2,)], False),
         "softmax_cross_entropy_with_logits": (
             lambda z: F.softmax_cross_entropy_with_logits(np.eye(4)[[0, 2, 3]], z), [(3, 4)], False),
     }
