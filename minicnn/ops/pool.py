@@ -32,7 +32,7 @@ def tap_index_dtype(geometry):
 
 
 def window_counts(geometry, dtype):
-    """(1, OH, OW, 1): how many real (unpadded) cells each window covers."""
+    """(1, OH, OW, 1) NumPy array: how many real (unpadded) cells each window covers."""
     counts = []
     for n, k, s, (before, _), out in zip(geometry.in_hw, geometry.kernel_hw, geometry.strides, geometry.pads,
                                          geometry.out_hw):
@@ -112,7 +112,7 @@ class AvgPool2D(Function):
         xpad = pad_spatial(x, self.geometry.pads)
         counts = window_counts(self.geometry, x.dtype)
         uniform = bool((counts == counts.flat[0]).all())  # a scalar scale is a much faster pass
-        self.reciprocal = 1 / counts.flat[0] if uniform else 1 / counts
+        self.reciprocal = x.dtype.type(1 / counts.flat[0]) if uniform else get_array_module(x).asarray(1 / counts)
         self.shape = x.shape
         taps = [xpad[index] for _, _, index in tap_slices(self.geometry)]
         total = taps[0] + taps[1] if len(taps) > 1 else taps[0].copy()
