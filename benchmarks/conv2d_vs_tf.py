@@ -12,14 +12,11 @@ in the reference sheet). ``--onednn`` turns it on and then skips the backward of
 """
 
 import argparse
-import os
-import pathlib
 import sys
-import time
 
 import numpy as np
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))  # this checkout's minicnn
+from timing import add_common_arguments, alternate, import_tensorflow
 
 SHAPES = [  # (name, input NHWC without batch, kernel, out channels, stride)
     ("3x3 32x32x16->16", (32, 32, 16), 3, 16, 1),
@@ -29,27 +26,6 @@ SHAPES = [  # (name, input NHWC without batch, kernel, out channels, stride)
 ]
 
 
-def median_ms(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1e3 * float(np.median(times))
-
-
-def alternate(fns, repeats, rounds=3):
-    """Median of medians over rounds in which every function runs ``repeats`` times in turn."""
-    for fn in fns:
-        fn()
-        fn()
-    results = [[] for _ in fns]
-    for _ in range(rounds):
-        for k, fn in enumerate(fns):
-            results[k].append(median_ms(fn, repeats))
-    return [float(np.median(r)) for r in results]
-
-
 def t9_applies(size, kernel, stride):
     return (size - kernel) % stride != 0
 
@@ -57,12 +33,9 @@ def t9_applies(size, kernel, stride):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--repeats", type=int, default=15)
-    parser.add_argument("--onednn", action="store_true", help="time TensorFlow with oneDNN on")
+    add_common_arguments(parser)
     args = parser.parse_args(argv)
-    os.environ["TF_ENABLE_ONEDNN_OPTS"] = "1" if args.onednn else "0"
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import tensorflow as tf
+    tf = import_tensorflow(args.onednn)
 
     import minicnn as mc
     from minicnn import functional as F

@@ -7,26 +7,19 @@ the ratio minicnn / TensorFlow (graph mode). TensorFlow runs with oneDNN off unl
 """
 
 import argparse
-import os
-import pathlib
 import sys
 
 import numpy as np
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))  # this checkout's minicnn
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from conv2d_vs_tf import alternate  # noqa: E402  (one timing method for every benchmark)
+from timing import add_common_arguments, alternate, import_tensorflow
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shape", type=int, nargs=4, default=[64, 32, 32, 16])
-    parser.add_argument("--repeats", type=int, default=15)
-    parser.add_argument("--onednn", action="store_true", help="time TensorFlow with oneDNN on")
+    add_common_arguments(parser)
     args = parser.parse_args(argv)
-    os.environ["TF_ENABLE_ONEDNN_OPTS"] = "1" if args.onednn else "0"
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import tensorflow as tf
+    tf = import_tensorflow(args.onednn)
 
     import minicnn as mc
     from minicnn import functional as F
