@@ -120,3 +120,15 @@ def test_set_weights_checks_shapes():
     dense(np.zeros((1, 3), np.float32))
     with pytest.raises(ValueError, match=r"kernel has shape \(3, 2\)"):
         dense.set_weights([np.zeros((2, 2)), np.zeros(2)])
+
+
+def test_float_inputs_are_cast_to_the_layer_dtype_like_keras(rng):
+    dense = layers.Dense(3)
+    x = rng.standard_normal((2, 4))  # float64
+    y = dense(x)
+    assert y.dtype == np.float32
+    kernel, bias = dense.get_weights()
+    np.testing.assert_allclose(y.numpy(), x.astype(np.float32) @ kernel + bias, rtol=1e-6)
+    t = mc.Tensor(x, requires_grad=True)
+    dense(t).sum().backward()
+    assert t.grad.dtype == np.float64  # the gradient comes back through the cast in the input's dtype

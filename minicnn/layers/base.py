@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import backend, initializers
 from ..autograd import Tensor, as_tensor
+from ..ops.math import cast
 
 _name_counts = defaultdict(int)
 
@@ -133,12 +134,18 @@ class Layer:
             self.build(input_shape)
             self.built = True
 
+    def _autocast(self, x):
+        """Float inputs take the layer's dtype, as Keras casts them; anything else is left as is."""
+        x = as_tensor(x)
+        return cast(x, self.dtype) if x.dtype.kind == "f" and x.dtype != self.dtype else x
+
     def __call__(self, inputs, training=None, **kwargs):
         if not isinstance(inputs, (list, tuple)):
-            inputs = as_tensor(inputs) if not isinstance(inputs, Tensor) else inputs
+            inputs = self._autocast(inputs)
             shape = inputs.shape
         else:
-            shape = [getattr(x, "shape", np.shape(x)) for x in inputs]
+            inputs = [self._autocast(x) for x in inputs]
+            shape = [x.shape for x in inputs]
         self._ensure_built(shape)
         if "training" in inspect.signature(self.call).parameters:
             kwargs["training"] = training
