@@ -290,9 +290,13 @@ def test_layernorm_axes123_param_count():
 
 
 @pytest.mark.parametrize("channels,groups", [(6, 4), (5, 2), (3, 6)], ids=["6c_4g", "5c_2g", "3c_6g"])
-def test_groupnorm_indivisible_channels_raise(channels, groups):
+def test_groupnorm_indivisible_channels_raise(tf, channels, groups):
+    x = np.zeros((2, 3, 3, channels), np.float32)
     with pytest.raises(ValueError):
-        layers.GroupNormalization(groups=groups)(np.zeros((2, 3, 3, channels), np.float32))
+        tf.keras.layers.GroupNormalization(groups=groups)(tf.constant(x))
+    # a clear error about the groups (not some later reshape failure)
+    with pytest.raises(ValueError, match="(?i)group"):
+        layers.GroupNormalization(groups=groups)(x)
 
 
 @pytest.mark.parametrize("axis", [4, -5, 7], ids=lambda a: f"axis{a}")

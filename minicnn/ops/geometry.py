@@ -92,8 +92,8 @@ class ConvGeometry:
         return (self.batch, *self.in_hw, self.in_channels)
 
 
-def conv_geometry(input_shape, kernel_hw, strides, padding, dilations, op="conv2d"):
-    """The ConvGeometry of an NHWC input under a kernel; raises if the output would be empty."""
+def conv_geometry(input_shape, kernel_hw, strides, padding, dilations, op="conv2d", window="kernel"):
+    """The ConvGeometry of an NHWC input under a kernel (or pooling ``window``); raises if the output would be empty."""
     if len(input_shape) != 4:
         raise ValueError(f"{op}: input must have rank 4 (NHWC), got shape {tuple(input_shape)}")
     strides, dilations = spatial_pair(strides, "strides"), spatial_pair(dilations, "dilations")
@@ -104,7 +104,7 @@ def conv_geometry(input_shape, kernel_hw, strides, padding, dilations, op="conv2
         span = n + before + after - effective_kernel(k, d)
         if span < 0:
             raise ValueError(
-                f"{op}: the kernel spans {effective_kernel(k, d)} cells along {axis} (size {k}, dilation {d}) "
+                f"{op}: the {window} spans {effective_kernel(k, d)} cells along {axis} (size {k}, dilation {d}) "
                 f"but the padded input has only {n + before + after}: the output would be empty"
             )
         out.append(span // s + 1)

@@ -208,7 +208,7 @@ def pool_geometry(x, ksize, strides, padding, op):
         (top, bottom), (left, right) = explicit_padding(padding)
         if max(top, bottom) >= window[0] or max(left, right) >= window[1]:
             raise ValueError(f"{op}: each explicit pad must be smaller than the window {window}, got {padding!r}")
-    return conv_geometry(x.shape, window, strides, padding, 1, op)
+    return conv_geometry(x.shape, window, strides, padding, 1, op, window="window")
 
 
 def _pool(kind, input, ksize, strides, padding, method):
