@@ -11,4 +11,5 @@ __version__ = "0.1.0"
 
 from . import activations, data, initializers, layers, losses, optimizers
 from .layers import Layer
+from .graph import Input
 from .model import Model, Sequential

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from . import losses, optimizers, training
+from . import graph, losses, optimizers, training
 from .autograd import Tensor, no_grad
 from .layers.base import Layer
 
@@ -13,6 +13,41 @@ class Model(Layer):
 
     optimizer = loss = None
     metric_functions = ()
+
+    def __init__(self, inputs=None, outputs=None, name=None, **kwargs):
+        """``Model(inputs, outputs)`` builds a functional model from symbolic tensors (``mc.Input``);
+        ``Model()`` (from a subclass) is a subclassed model."""
+        super().__init__(name=name, **kwargs)
+        if inputs is None and outputs is None:
+            return
+        if inputs is None or outputs is None:
+            raise ValueError("Model: give both inputs and outputs (symbolic tensors from mc.Input), or neither")
+        self._graph_inputs, self._graph_outputs = graph.flatten(inputs), graph.flatten(outputs)
+        self._single_output = not isinstance(outputs, (list, tuple))
+        for t in self._graph_inputs + self._graph_outputs:
+            if not isinstance(t, graph.SymbolicTensor):
+                raise TypeError(f"Model: inputs and outputs must be symbolic tensors, got {type(t).__name__}")
+        self._nodes = graph.topological_nodes(self._graph_outputs)
+        reachable = {id(t) for node in self._nodes for t in graph.flatten(node.inputs)}
+        missing = [t for t in self._graph_inputs if id(t) not in reachable and id(t) not in
+                   {id(o) for o in self._graph_outputs}]
+        if missing:
+            raise ValueError(f"Model: input {missing[0]} is not connected to the outputs")
+        self.layers = list({id(n.layer): n.layer for n in self._nodes}.values())
+        self.built = True
+
+    def call(self, inputs, training=None):
+        if not hasattr(self, "_nodes"):
+            raise NotImplementedError(f"{type(self).__name__} must implement call(inputs, training=None)")
+        values = graph.flatten(inputs)
+        if len(values) != len(self._graph_inputs):
+            raise ValueError(f"{self.name}: expected {len(self._graph_inputs)} inputs, got {len(values)}")
+        for k, (value, symbolic) in enumerate(zip(values, self._graph_inputs)):
+            if tuple(value.shape[1:]) != tuple(symbolic.shape[1:]):
+                raise ValueError(f"{self.name}: input {k} has shape {value.shape}, expected (batch, "
+                                 f"{', '.join(map(str, symbolic.shape[1:]))})")
+        results = graph.run_graph(self._graph_inputs, self._graph_outputs, self._nodes, values, training)
+        return results[0] if self._single_output else results
 
     def compile(self, optimizer="rmsprop", loss=None, metrics=None):
         """Set the optimizer (name or object), the loss (name, Loss or callable) and metrics."""

@@ -38,7 +38,17 @@ class History:
             self.history.setdefault(k, []).append(v)
 
 
+def take(x, index):
+    """Rows ``index`` of an array, or of each array of a list (a model with several inputs)."""
+    return [a[index] for a in x] if isinstance(x, (list, tuple)) else x[index]
+
+
 def check_data(x, y):
+    if isinstance(x, (list, tuple)):
+        sizes = {len(a) for a in x}
+        if len(sizes) != 1:
+            raise ValueError(f"the inputs have different numbers of samples: {[len(a) for a in x]}")
+        x = x[0]
     n = len(x)
     if y is not None and len(y) != n:
         raise ValueError(f"x has {n} samples but y has {len(y)}")
@@ -55,6 +65,8 @@ def batch_slices(n, batch_size, order=None):
 
 
 def to_input(model, x):
+    if isinstance(x, (list, tuple)):
+        return [to_input(model, a) for a in x]
     return Tensor(backend.as_array(x, dtype=model.dtype, device=backend.get_device()))
 
 
@@ -81,7 +93,7 @@ def fit(model, x, y, batch_size=32, epochs=1, verbose=1, validation_data=None, s
         bar = ProgressBar(len(batches), f"Epoch {epoch + 1}/{epochs} ") if verbose else None
         totals, seen = {}, 0
         for step, index in enumerate(batches, 1):
-            loss, predictions = train_step(model, x[index], y[index])
+            loss, predictions = train_step(model, take(x, index), y[index])
             values = {"loss": loss, **_batch_metrics(model, y[index], predictions)}
             for k, v in values.items():
                 totals[k] = totals.get(k, 0.0) + v * len(index)
@@ -100,9 +112,9 @@ def fit(model, x, y, batch_size=32, epochs=1, verbose=1, validation_data=None, s
 
 def predict(model, x, batch_size=32):
     """Inference-mode outputs for all of ``x``, as one array of the backend."""
-    check_data(x, None)
     with no_grad():
-        parts = [model(to_input(model, x[index]), training=False).data for index in batch_slices(len(x), batch_size)]
+        parts = [model(to_input(model, take(x, index)), training=False).data
+                 for index in batch_slices(check_data(x, None), batch_size)]
     return backend.get_array_module(*parts).concatenate(parts)
 
 
@@ -112,7 +124,7 @@ def evaluate(model, x, y, batch_size=32, verbose=0):
     totals = {}
     with no_grad():
         for index in batch_slices(n, batch_size):
-            predictions = model(to_input(model, x[index]), training=False)
+            predictions = model(to_input(model, take(x, index)), training=False)
             values = {"loss": float(model.loss(y[index], predictions).item()),
                       **_batch_metrics(model, y[index], predictions.data)}
             for k, v in values.items():

@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import backend, initializers
 from ..autograd import Tensor, as_tensor
+from ..graph import call_symbolically, is_symbolic
 from ..ops.math import cast
 
 _name_counts = defaultdict(int)
@@ -140,6 +141,8 @@ class Layer:
         return cast(x, self.dtype) if x.dtype.kind == "f" and x.dtype != self.dtype else x
 
     def __call__(self, inputs, training=None, **kwargs):
+        if is_symbolic(inputs):  # the functional API: record the call instead of computing
+            return call_symbolically(self, inputs, kwargs)
         if not isinstance(inputs, (list, tuple)):
             inputs = self._autocast(inputs)
             shape = inputs.shape

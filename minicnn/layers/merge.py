@@ -1,0 +1,68 @@
+"""Merge layers of the Functional API: Concatenate, Add, Subtract, Multiply, Average."""
+
+from functools import reduce
+
+from ..ops.math import add as add_op, concat, mul, sub
+from .base import Layer
+
+
+class _Merge(Layer):
+    """Combines a list of same-shaped tensors (Concatenate: same shape except ``axis``)."""
+
+    least = 2
+
+    def call(self, inputs):
+        if not isinstance(inputs, (list, tuple)) or len(inputs) < self.least:
+            raise ValueError(f"{self.name}: expects a list of at least {self.least} tensors, got {inputs!r}")
+        return self.merge(list(inputs))
+
+
+class Concatenate(_Merge):
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def merge(self, tensors):
+        return concat(tensors, self.axis)
+
+
+class Add(_Merge):
+    def merge(self, tensors):
+        return reduce(add_op, tensors)
+
+
+class Subtract(_Merge):
+    def merge(self, tensors):
+        if len(tensors) != 2:
+            raise ValueError(f"{self.name}: expects exactly 2 tensors, got {len(tensors)}")
+        return sub(*tensors)
+
+
+class Multiply(_Merge):
+    def merge(self, tensors):
+        return reduce(mul, tensors)
+
+
+class Average(_Merge):
+    def merge(self, tensors):
+        return reduce(add_op, tensors) * (1.0 / len(tensors))
+
+
+def concatenate(inputs, axis=-1, **kwargs):
+    return Concatenate(axis=axis, **kwargs)(inputs)
+
+
+def add(inputs, **kwargs):
+    return Add(**kwargs)(inputs)
+
+
+def subtract(inputs, **kwargs):
+    return Subtract(**kwargs)(inputs)
+
+
+def multiply(inputs, **kwargs):
+    return Multiply(**kwargs)(inputs)
+
+
+def average(inputs, **kwargs):
+    return Average(**kwargs)(inputs)
