@@ -7,6 +7,7 @@ names may differ) loads them; the weights are matched by position and checked by
 
 import os
 import tempfile
+import zipfile
 
 import numpy as np
 
@@ -37,12 +38,15 @@ def save_weights(layer, path):
 def load_weights(layer, path):
     """Read weights written by ``save_weights`` into ``layer`` (built), checking count and shapes first."""
     weights = layer.weights
-    with np.load(os.fspath(path), allow_pickle=False) as stored:
-        keys = sorted(k for k in stored.files if k.startswith("w"))
-        names = [str(n) for n in stored["names"]] if "names" in stored.files else [""] * len(keys)
-        if len(keys) != len(weights):
-            raise ValueError(f"load_weights: {path} holds {len(keys)} weights but the model has {len(weights)}")
-        values = [stored[k] for k in keys]
+    try:
+        with np.load(os.fspath(path), allow_pickle=False) as stored:
+            keys = sorted(k for k in stored.files if k.startswith("w"))
+            names = [str(n) for n in stored["names"]] if "names" in stored.files else [""] * len(keys)
+            values = [stored[k] for k in keys]
+    except (OSError, EOFError, KeyError, zipfile.BadZipFile) as err:
+        raise ValueError(f"load_weights: {path} is not a readable weights file ({type(err).__name__}: {err})") from err
+    if len(values) != len(weights):
+        raise ValueError(f"load_weights: {path} holds {len(values)} weights but the model has {len(weights)}")
     for k, (w, value, name) in enumerate(zip(weights, values, names)):
         if value.shape != w.shape:
             raise ValueError(f"load_weights: weight {k} ({name!r} in the file, {w.name!r} in the model) has shape "

@@ -74,6 +74,13 @@ class Model(Layer):
     def predict(self, x, batch_size=32):
         return training.predict(self, x, batch_size)
 
+    def get_layer(self, name):
+        """The layer called ``name`` (its own layers and, below them, theirs)."""
+        found = [layer for layer in self._all_layers() if layer.name == name]
+        if not found:
+            raise ValueError(f"{self.name}: no layer named {name!r}; layers: {[l.name for l in self._sublayers]}")
+        return found[0]
+
     def summary(self, print_fn=print):
         """Print layers, output shapes and parameter counts in the Keras layout."""
         if not self.built:

@@ -55,3 +55,24 @@ def test_pickled_objects_are_never_loaded(tmp_path):
     model = mc.Sequential([layers.Dense(1, use_bias=False, input_shape=(1,))])
     with pytest.raises(ValueError, match="Object arrays cannot be loaded"):
         model.load_weights(path)
+
+
+def test_truncated_file_is_a_clear_error_and_changes_nothing(tmp_path):
+    model = small_model()
+    path = tmp_path / "m.npz"
+    model.save_weights(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    before = model.get_weights()
+    with pytest.raises(ValueError, match="not a readable weights file"):
+        model.load_weights(path)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_get_layer_by_name():
+    model = small_model()
+    bn = model.layers[1]
+    assert model.get_layer(bn.name) is bn
+    with pytest.raises(ValueError, match="no layer named 'nope'"):
+        model.get_layer("nope")

@@ -63,6 +63,10 @@ class Layer:
         self._own_weights.append(weight)
         return weight
 
+    def _all_layers(self):
+        """Every layer below this one, depth first."""
+        return [layer for sub in self._sublayers for layer in [sub] + sub._all_layers()]
+
     def _collect(self, want_trainable):
         """Own weights, then the sublayers', each once; a frozen layer freezes everything below."""
         found, seen = [], set()
