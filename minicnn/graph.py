@@ -73,21 +73,27 @@ def call_symbolically(layer, inputs, kwargs):
 
 
 def topological_nodes(outputs):
-    """The nodes that produce ``outputs``, each after the nodes producing its inputs."""
-    order, state = [], {}
-    stack = [(t.node, False) for t in flatten(outputs) if t.node is not None]
+    """The nodes that produce ``outputs``, in Keras' order: by depth (longest path to an output),
+    deepest first, and within a depth in depth-first order from the first output and first input.
+    Every node comes after the nodes producing its inputs."""
+    post_order, seen = [], set()
+    stack = [(t.node, False) for t in reversed(flatten(outputs)) if t.node is not None]
     while stack:
-        node, done = stack.pop()
-        if done:
-            state[id(node)] = "done"
-            order.append(node)
+        node, expanded = stack.pop()
+        if expanded:
+            post_order.append(node)
             continue
-        if state.get(id(node)):
+        if id(node) in seen:
             continue
-        state[id(node)] = "open"
+        seen.add(id(node))
         stack.append((node, True))
-        stack.extend((p.node, False) for p in node.parents() if not state.get(id(p.node)))
-    return order
+        stack.extend((p.node, False) for p in reversed(node.parents()) if id(p.node) not in seen)
+    depth = {id(node): 0 for node in post_order}
+    for node in reversed(post_order):  # consumers before producers
+        for parent in node.parents():
+            depth[id(parent.node)] = max(depth[id(parent.node)], depth[id(node)] + 1)
+    rank = {id(node): k for k, node in enumerate(post_order)}
+    return sorted(post_order, key=lambda node: (-depth[id(node)], rank[id(node)]))
 
 
 def run_graph(inputs, outputs, nodes, values, training):

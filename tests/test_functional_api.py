@@ -45,16 +45,19 @@ def test_listing_5_2_y_network_has_keras_parameter_count(tf):
     assert f"Total params: {theirs.count_params():,}" in "\n".join(lines)
 
 
-def copy_weights(ours, theirs):
-    for a, b in zip(ours, theirs):
-        a.set_weights([w.numpy() for w in b.weights])
+def test_layer_and_weight_order_is_keras_order(tf):
+    ours, our_layers = y_network(mc.layers, mc.Input, mc.Model, (8, 8, 1), 4, 2)
+    theirs, their_layers = y_network(tf.keras.layers, tf.keras.Input, tf.keras.Model, (8, 8, 1), 4, 2)
+    assert [our_layers.index(l) for l in ours.layers] == [their_layers.index(l) for l in theirs.layers
+                                                          if l in their_layers]
+    assert [w.shape for w in ours.weights] == [tuple(w.shape) for w in theirs.weights]
 
 
 def test_y_network_matches_keras_forward_and_gradients(tf, rng):
     dtype = np.float32
     ours, our_layers = y_network(mc.layers, mc.Input, mc.Model, (8, 8, 1), 4, 2)
     theirs, their_layers = y_network(tf.keras.layers, tf.keras.Input, tf.keras.Model, (8, 8, 1), 4, 2)
-    copy_weights(our_layers, their_layers)
+    ours.set_weights(theirs.get_weights())  # by position: the layer order is Keras' order
     a, b = rng.standard_normal((3, 8, 8, 1)).astype(dtype), rng.standard_normal((3, 8, 8, 1)).astype(dtype)
     g = rng.standard_normal((3, 10)).astype(dtype)
     ta, tb = tf.constant(a), tf.constant(b)
