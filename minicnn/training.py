@@ -74,6 +74,8 @@ def train_step(model, x, y):
     """One step: forward in training mode, loss, gradients of the trainable weights, update."""
     predictions = model(to_input(model, x), training=True)
     loss = model.loss(y, predictions)
+    for penalty in model.losses:  # weight regularizers, as Keras adds them to the training loss
+        loss = loss + penalty
     weights = model.trainable_weights
     grads = grad(loss, weights)
     model.optimizer.apply_gradients(zip(grads, weights))

@@ -132,3 +132,21 @@ def test_float_inputs_are_cast_to_the_layer_dtype_like_keras(rng):
     t = mc.Tensor(x, requires_grad=True)
     dense(t).sum().backward()
     assert t.grad.dtype == np.float64  # the gradient comes back through the cast in the input's dtype
+
+
+def test_l2_kernel_regularizer_adds_keras_penalty(tf, rng):
+    x = rng.standard_normal((4, 3)).astype(np.float32)
+    ours = mc.Sequential([layers.Dense(2, kernel_regularizer=mc.regularizers.l2(1e-2), input_shape=(3,))])
+    keras_model = tf.keras.Sequential([tf.keras.Input((3,)),
+                                       tf.keras.layers.Dense(2, kernel_regularizer=tf.keras.regularizers.l2(1e-2))])
+    ours.set_weights(keras_model.get_weights())
+    keras_model(x)
+    assert len(ours.losses) == 1
+    np.testing.assert_allclose(ours.losses[0].numpy(), float(sum(keras_model.losses)), rtol=1e-6)
+    for model in (ours, keras_model):
+        model.compile(optimizer="sgd", loss="mse")
+    y = rng.standard_normal((4, 2)).astype(np.float32)
+    keras_model.fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False)
+    ours.fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False)
+    for a, b in zip(ours.get_weights(), keras_model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -39,6 +39,7 @@ class Layer:
         self.dtype = np.dtype(dtype) if dtype is not None else backend.get_default_dtype()
         self.built = False
         self._own_weights = []
+        self._penalties = []
         self._sublayers = []
         self._input_shape_hint = None if input_shape is None else (None, *tuple(input_shape))
         self.input_shape = self.output_shape = None
@@ -53,15 +54,23 @@ class Layer:
         object.__setattr__(self, key, value)
 
     # --- weights ---------------------------------------------------------------------------
-    def add_weight(self, name, shape, initializer="zeros", trainable=True, dtype=None):
-        """Create a weight Tensor named '<layer>/<name>' and register it with this layer."""
+    def add_weight(self, name, shape, initializer="zeros", trainable=True, dtype=None, regularizer=None):
+        """Create a weight Tensor named '<layer>/<name>' and register it with this layer; a
+        ``regularizer`` (e.g. ``mc.regularizers.l2(1e-4)``) adds its penalty to ``losses``."""
         dtype = np.dtype(dtype) if dtype is not None else self.dtype
         values = initializers.get(initializer)(tuple(int(n) for n in shape), dtype)
         weight = Tensor(backend.as_array(values, dtype=dtype, device=backend.get_device()),
                         requires_grad=trainable, name=f"{self.name}/{name}")
         weight.trainable = trainable
         self._own_weights.append(weight)
+        if regularizer is not None:
+            self._penalties.append((regularizer, weight))
         return weight
+
+    @property
+    def losses(self):
+        """The weight penalties of this layer and every layer below it, as scalar Tensors."""
+        return [penalty(w) for layer in [self] + self._all_layers() for penalty, w in layer._penalties]
 
     def _all_layers(self):
         """Every layer below this one, depth first."""

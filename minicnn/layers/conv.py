@@ -1,6 +1,6 @@
 """Convolution layers with tf.keras' arguments, defaults, weight shapes and parameter counts."""
 
-from .. import activations
+from .. import activations, regularizers
 from ..ops.conv import conv2d, conv2d_transpose, conv_method, depthwise_conv2d, separable_conv2d
 from ..ops.geometry import effective_kernel, spatial_pair
 from .base import Layer
@@ -42,16 +42,18 @@ class Conv2D(_Conv):
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", dilation_rate=1, activation=None,
                  use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros", method="im2col",
-                 **kwargs):
+                 kernel_regularizer=None, **kwargs):
         super().__init__(kernel_size, strides, padding, dilation_rate, activation, use_bias, bias_initializer,
                          **kwargs)
         self.filters, self.kernel_initializer = int(filters), kernel_initializer
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
         conv_method(method)
         self.method = method
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
-        self.kernel = self.add_weight("kernel", (*self.kernel_size, channels, self.filters), self.kernel_initializer)
+        self.kernel = self.add_weight("kernel", (*self.kernel_size, channels, self.filters), self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer)
         self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer) if self.use_bias else None
 
     def call(self, inputs):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .. import activations
+from .. import activations, regularizers
 from ..ops.dropout import dropout
 from ..ops.math import matmul, reshape
 from .base import Layer
@@ -12,8 +12,9 @@ class Dense(Layer):
     """y = activation(x @ kernel + bias); kernel (in, units), glorot_uniform; bias (units,), zeros."""
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", **kwargs):
+                 bias_initializer="zeros", kernel_regularizer=None, **kwargs):
         super().__init__(**kwargs)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
         if int(units) <= 0:
             raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
         self.units, self.use_bias = int(units), use_bias
@@ -24,7 +25,8 @@ class Dense(Layer):
         in_features = input_shape[-1]
         if in_features is None:
             raise ValueError(f"{self.name}: the last axis of the input must be known, got shape {input_shape}")
-        self.kernel = self.add_weight("kernel", (in_features, self.units), self.kernel_initializer)
+        self.kernel = self.add_weight("kernel", (in_features, self.units), self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer)
         self.bias = self.add_weight("bias", (self.units,), self.bias_initializer) if self.use_bias else None
 
     def call(self, inputs):
