@@ -1,0 +1,1 @@
+"""Exchange with other frameworks (TensorFlow is imported only in these modules)."""
