@@ -11,28 +11,85 @@ import zipfile
 
 import numpy as np
 
-from .backend import to_numpy
+from .backend import get_array_module, to_numpy
 
 
-def save_weights(layer, path):
-    """Write every weight of ``layer`` (trainable and not, e.g. BN's moving statistics) to ``path``."""
+def _write_atomically(path, write):
+    """Call ``write(stream)`` on a temporary file beside ``path``, then rename it over ``path``:
+    the old file stays whole until the new one is complete."""
     path = os.fspath(path)
-    if not path.endswith(".npz"):
-        raise ValueError(f"save_weights: the file name must end in .npz, got {path!r}")
-    arrays = {f"w{k:04d}": to_numpy(w.data) for k, w in enumerate(layer.weights)}
-    arrays["names"] = np.array([w.name or "" for w in layer.weights], dtype=np.str_)
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, suffix=".npz.tmp")
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
-            np.savez(stream, **arrays)
+            write(stream)
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temporary, path)  # the old file stays whole until the new one is complete
+        os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
+
+
+def _weight_arrays(layer):
+    arrays = {f"w{k:04d}": to_numpy(w.data) for k, w in enumerate(layer.weights)}
+    arrays["names"] = np.array([w.name or "" for w in layer.weights], dtype=np.str_)
+    return arrays
+
+
+def _check_npz_name(path, what):
+    if not os.fspath(path).endswith(".npz"):
+        raise ValueError(f"{what}: the file name must end in .npz, got {os.fspath(path)!r}")
+
+
+def save_weights(layer, path):
+    """Write every weight of ``layer`` (trainable and not, e.g. BN's moving statistics) to ``path``."""
+    _check_npz_name(path, "save_weights")
+    arrays = _weight_arrays(layer)
+    _write_atomically(path, lambda stream: np.savez(stream, **arrays))
+
+
+def save_checkpoint(model, path):
+    """Weights plus the optimizer's step count and state (slot ``name`` of weight k as ``opt/k/name``)."""
+    _check_npz_name(path, "save_checkpoint")
+    arrays = _weight_arrays(model)
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None:
+        arrays["opt/iterations"] = np.array(optimizer.iterations)
+        for k, w in enumerate(model.weights):
+            for name, value in optimizer._state.get(id(w), {}).items():
+                arrays[f"opt/{k}/{name}"] = to_numpy(value)
+    _write_atomically(path, lambda stream: np.savez(stream, **arrays))
+
+
+def load_checkpoint(model, path):
+    """Weights and optimizer state from ``save_checkpoint`` (the model compiled with the same optimizer kind)."""
+    load_weights(model, path)
+    optimizer = getattr(model, "optimizer", None)
+    with np.load(os.fspath(path), allow_pickle=False) as stored:
+        if optimizer is None or "opt/iterations" not in stored.files:
+            return
+        optimizer.iterations = int(stored["opt/iterations"])
+        weights = model.weights
+        optimizer._state = {}
+        for key in stored.files:
+            if key.startswith("opt/") and key != "opt/iterations":
+                _, k, name = key.split("/", 2)
+                weight = weights[int(k)]
+                optimizer._state.setdefault(id(weight), {})[name] = backend_array_like(stored[key], weight)
+
+
+def backend_array_like(value, weight):
+    xp = get_array_module(weight.data)
+    return xp.asarray(value, dtype=weight.dtype)
+
+
+def export_weights_text(layer, path, trainable_only=True):
+    """The source material's dump: for each weight its name, shape and values, as text."""
+    weights = layer.trainable_weights if trainable_only else layer.weights
+    with np.printoptions(threshold=np.inf, linewidth=120):
+        text = "".join(f"{w.name}\n{w.shape}\n{w.numpy()}\n" for w in weights)
+    _write_atomically(path, lambda stream: stream.write(text.encode()))
 
 
 def load_weights(layer, path):

@@ -74,6 +74,16 @@ class Model(Layer):
     def predict(self, x, batch_size=32):
         return training.predict(self, x, batch_size)
 
+    def save_checkpoint(self, path):
+        """Weights and optimizer state to an .npz file (atomic), to resume training later."""
+        from .checkpoint import save_checkpoint
+        save_checkpoint(self, path)
+
+    def load_checkpoint(self, path):
+        """Weights and optimizer state from ``save_checkpoint``; compile with the same optimizer first."""
+        from .checkpoint import load_checkpoint
+        load_checkpoint(self, path)
+
     def get_layer(self, name):
         """The layer called ``name`` (its own layers and, below them, theirs)."""
         found = [layer for layer in self._all_layers() if layer.name == name]

@@ -76,3 +76,38 @@ def test_get_layer_by_name():
     assert model.get_layer(bn.name) is bn
     with pytest.raises(ValueError, match="no layer named 'nope'"):
         model.get_layer("nope")
+
+
+def test_checkpoint_resumes_training_exactly(tmp_path, rng):
+    x = rng.standard_normal((16, 6, 6, 2)).astype(np.float32)
+    y = rng.integers(0, 3, 16)
+
+    def compiled():
+        mc.set_seed(3)
+        model = small_model()
+        model.compile(mc.optimizers.Adam(1e-2), mc.losses.SparseCategoricalCrossentropy(from_logits=True))
+        return model
+
+    straight = compiled()
+    straight.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    first = compiled()
+    first.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    first.save_checkpoint(tmp_path / "c.npz")
+    resumed = compiled()
+    resumed.load_checkpoint(tmp_path / "c.npz")
+    assert resumed.optimizer.iterations == 2
+    resumed.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    for a, b in zip(straight.get_weights(), resumed.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_export_weights_text_as_the_source_material(tmp_path):
+    from minicnn.checkpoint import export_weights_text
+
+    model = mc.Sequential([layers.Dense(2, input_shape=(3,))])
+    export_weights_text(model, tmp_path / "weights.txt")
+    lines = (tmp_path / "weights.txt").read_text().splitlines()
+    kernel = model.weights[0]
+    assert lines[0] == kernel.name and lines[1] == "(3, 2)"
+    parsed = np.array([[float(v) for v in line.strip(" []").split()] for line in lines[2:5]])
+    np.testing.assert_allclose(parsed, kernel.numpy(), rtol=1e-6)
