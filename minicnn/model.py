@@ -127,10 +127,13 @@ class Sequential(Model):
             self.add(layer)
 
     def add(self, layer):
+        if isinstance(layer, graph.SymbolicTensor) and not self.layers:  # Sequential([mc.Input(shape), ...])
+            self._input_shape_hint = layer.shape
+            return
         if not isinstance(layer, Layer):
             raise TypeError(f"Sequential.add: expected a Layer, got {type(layer).__name__}")
         self.layers = self.layers + [layer]
-        if len(self.layers) == 1:
+        if len(self.layers) == 1 and layer._input_shape_hint is not None:
             self._input_shape_hint = layer._input_shape_hint
         if self._input_shape_hint is not None:  # the input shape is known: build now, as Keras does
             self.build(self._input_shape_hint)

@@ -150,3 +150,8 @@ def test_l2_kernel_regularizer_adds_keras_penalty(tf, rng):
     ours.fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False)
     for a, b in zip(ours.get_weights(), keras_model.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_sequential_accepts_an_input_first_like_keras():
+    model = mc.Sequential([mc.Input((5,)), layers.Dense(3)])
+    assert model.built and model.count_params() == 18
