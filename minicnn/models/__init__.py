@@ -1,0 +1,5 @@
+"""The model zoo: the networks of the source material, as builders returning built minicnn models."""
+
+from .classic import alexnet8, cnn_mnist, inception10, lenet5, vgg13, vgg16, y_network
+from .resnet import resnet18, resnet34, resnet50, resnet101, resnet_v1, resnet_v2
+from .densenet import densenet_bc
