@@ -1,5 +1,7 @@
 """The ``fit`` / ``evaluate`` / ``predict`` loops behind ``Model``, and the accuracy metric."""
 
+from functools import reduce
+
 import numpy as np
 
 from . import backend
@@ -44,14 +46,14 @@ def take(x, index):
 
 
 def check_data(x, y):
-    if isinstance(x, (list, tuple)):
-        sizes = {len(a) for a in x}
-        if len(sizes) != 1:
-            raise ValueError(f"the inputs have different numbers of samples: {[len(a) for a in x]}")
-        x = x[0]
-    n = len(x)
-    if y is not None and len(y) != n:
-        raise ValueError(f"x has {n} samples but y has {len(y)}")
+    """The number of samples, checking that every input and target array has as many."""
+    inputs = list(x) if isinstance(x, (list, tuple)) else [x]
+    targets = [] if y is None else list(y) if isinstance(y, (list, tuple)) else [y]
+    n = len(inputs[0])
+    if any(len(a) != n for a in inputs):
+        raise ValueError(f"the inputs have different numbers of samples: {[len(a) for a in inputs]}")
+    if any(len(t) != n for t in targets):
+        raise ValueError(f"x has {n} samples but y has {[len(t) for t in targets] if len(targets) > 1 else len(targets[0])}")
     if n == 0:
         raise ValueError("x is empty")
     return n
@@ -70,19 +72,36 @@ def to_input(model, x):
     return Tensor(backend.as_array(x, dtype=model.dtype, device=backend.get_device()))
 
 
+def total_loss(model, y, predictions):
+    """The compiled loss; with several outputs (and a list of targets) the sum over outputs, as Keras."""
+    if isinstance(predictions, (list, tuple)):
+        if not isinstance(y, (list, tuple)) or len(y) != len(predictions):
+            raise ValueError(f"the model has {len(predictions)} outputs: y must be a list of {len(predictions)} arrays")
+        losses = [model.loss(target, p) for target, p in zip(y, predictions)]
+        return reduce(lambda a, b: a + b, losses)
+    return model.loss(y, predictions)
+
+
+def raw(predictions):
+    return [p.data for p in predictions] if isinstance(predictions, (list, tuple)) else predictions.data
+
+
 def train_step(model, x, y):
     """One step: forward in training mode, loss, gradients of the trainable weights, update."""
     predictions = model(to_input(model, x), training=True)
-    loss = model.loss(y, predictions)
+    loss = total_loss(model, y, predictions)
     for penalty in model.losses:  # weight regularizers, as Keras adds them to the training loss
         loss = loss + penalty
     weights = model.trainable_weights
     grads = grad(loss, weights)
     model.optimizer.apply_gradients(zip(grads, weights))
-    return float(loss.item()), predictions.data
+    return float(loss.item()), raw(predictions)
 
 
 def _batch_metrics(model, y, predictions):
+    if isinstance(predictions, (list, tuple)):  # one value per output: output_0_accuracy, ...
+        return {f"output_{k}_{name}": fn(target, p) for k, (target, p) in enumerate(zip(y, predictions))
+                for name, fn in model.metric_functions}
     return {name: fn(y, predictions) for name, fn in model.metric_functions}
 
 
@@ -95,8 +114,8 @@ def fit(model, x, y, batch_size=32, epochs=1, verbose=1, validation_data=None, s
         bar = ProgressBar(len(batches), f"Epoch {epoch + 1}/{epochs} ") if verbose else None
         totals, seen = {}, 0
         for step, index in enumerate(batches, 1):
-            loss, predictions = train_step(model, take(x, index), y[index])
-            values = {"loss": loss, **_batch_metrics(model, y[index], predictions)}
+            loss, predictions = train_step(model, take(x, index), take(y, index))
+            values = {"loss": loss, **_batch_metrics(model, take(y, index), predictions)}
             for k, v in values.items():
                 totals[k] = totals.get(k, 0.0) + v * len(index)
             seen += len(index)
@@ -115,8 +134,10 @@ def fit(model, x, y, batch_size=32, epochs=1, verbose=1, validation_data=None, s
 def predict(model, x, batch_size=32):
     """Inference-mode outputs for all of ``x``, as one array of the backend."""
     with no_grad():
-        parts = [model(to_input(model, take(x, index)), training=False).data
+        parts = [raw(model(to_input(model, take(x, index)), training=False))
                  for index in batch_slices(check_data(x, None), batch_size)]
+    if isinstance(parts[0], list):  # several outputs: one array per output
+        return [backend.get_array_module(*column).concatenate(column) for column in zip(*parts)]
     return backend.get_array_module(*parts).concatenate(parts)
 
 
@@ -127,8 +148,8 @@ def evaluate(model, x, y, batch_size=32, verbose=0):
     with no_grad():
         for index in batch_slices(n, batch_size):
             predictions = model(to_input(model, take(x, index)), training=False)
-            values = {"loss": float(model.loss(y[index], predictions).item()),
-                      **_batch_metrics(model, y[index], predictions.data)}
+            values = {"loss": float(total_loss(model, take(y, index), predictions).item()),
+                      **_batch_metrics(model, take(y, index), raw(predictions))}
             for k, v in values.items():
                 totals[k] = totals.get(k, 0.0) + v * len(index)
     results = {k: t / n for k, t in totals.items()}

@@ -140,3 +140,24 @@ def test_functional_errors(rng):
         mc.Model(inputs=a_in)
     with pytest.raises(ValueError, match="at least 2 tensors"):
         mc.layers.Add()(a_in)
+
+
+def test_two_output_model_trains_on_the_sum_of_losses_like_keras(tf, rng):
+    def build(lib, Input, Model):
+        x_in = Input((6,))
+        hidden = lib.Dense(5, activation="tanh")(x_in)
+        return Model(x_in, [lib.Dense(3)(hidden), lib.Dense(2)(hidden)])
+
+    ours, theirs = build(mc.layers, mc.Input, mc.Model), build(tf.keras.layers, tf.keras.Input, tf.keras.Model)
+    ours.set_weights(theirs.get_weights())
+    x = rng.standard_normal((8, 6)).astype(np.float32)
+    y = [rng.standard_normal((8, 3)).astype(np.float32), rng.standard_normal((8, 2)).astype(np.float32)]
+    theirs.compile(tf.keras.optimizers.SGD(0.1), "mse")
+    ours.compile(mc.optimizers.SGD(0.1), "mse")
+    keras_history = theirs.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    history = ours.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(history.history["loss"], keras_history.history["loss"], rtol=1e-5)
+    predictions = ours.predict(x)
+    assert [p.shape for p in predictions] == [(8, 3), (8, 2)]
