@@ -11,7 +11,7 @@ import zipfile
 
 import numpy as np
 
-from .backend import get_array_module, to_numpy
+from .backend import as_array, to_numpy
 
 
 def _write_atomically(path, write):
@@ -76,12 +76,8 @@ def load_checkpoint(model, path):
             if key.startswith("opt/") and key != "opt/iterations":
                 _, k, name = key.split("/", 2)
                 weight = weights[int(k)]
-                optimizer._state.setdefault(id(weight), {})[name] = backend_array_like(stored[key], weight)
-
-
-def backend_array_like(value, weight):
-    xp = get_array_module(weight.data)
-    return xp.asarray(value, dtype=weight.dtype)
+                optimizer._state.setdefault(id(weight), {})[name] = as_array(stored[key], dtype=weight.dtype,
+                                                                             device=weight.device)
 
 
 def export_weights_text(layer, path, trainable_only=True):

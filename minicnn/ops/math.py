@@ -8,7 +8,7 @@ Broadcasting follows NumPy; the gradient of a broadcast operand is summed back t
 import numpy as np
 
 from ..autograd import Function, Tensor, as_tensor
-from ..backend import get_array_module, unwrap
+from ..backend import as_array, get_array_module, unwrap
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -409,7 +409,7 @@ def square(x):
 def clip_by_value(t, clip_value_min, clip_value_max):
     """Like ``tf.clip_by_value``: the bounds are numbers or arrays that broadcast to ``t``."""
     t = as_tensor(t)
-    lo, hi = (backend_array(unwrap(b), t) for b in (clip_value_min, clip_value_max))
+    lo, hi = (as_array(unwrap(b), dtype=t.dtype, device=t.device) for b in (clip_value_min, clip_value_max))
     for name, bound in (("clip_value_min", lo), ("clip_value_max", hi)):
         try:
             if np.broadcast_shapes(bound.shape, t.shape) != t.shape:
@@ -420,10 +420,6 @@ def clip_by_value(t, clip_value_min, clip_value_max):
         raise ValueError(f"clip_by_value: clip_value_min > clip_value_max somewhere ({clip_value_min} vs {clip_value_max})")
     return ClipByValue(lo, hi)(t)
 
-
-def backend_array(value, like):
-    """``value`` as an array of ``like``'s dtype on ``like``'s device."""
-    return as_tensor(value, like=like).data
 
 
 def cast(x, dtype):
