@@ -1,20 +1,22 @@
-"""Activation functions by Keras name, for the ``activation=`` argument of layers."""
+"""Activation functions by Keras name, for the ``activation=`` argument of layers.
 
-from .ops import activation as act
+Every function of the activation family (the ``__all__`` of ``minicnn/ops/activation.py``) is an
+activation by its own name, and an attribute of this module (``mc.activations.relu``); ``linear``
+is the identity.
+"""
+
+from .registry import Registry, reexport
 
 
 def linear(x):
+    """The identity: no activation."""
     return x
 
 
-def softmax(x):
-    return act.softmax(x, axis=-1)
-
-
-_BY_NAME = {
-    "linear": linear, "relu": act.relu, "sigmoid": act.sigmoid, "tanh": act.tanh,
-    "softmax": softmax, "log_softmax": act.log_softmax, "leaky_relu": act.leaky_relu,
-}
+ACTIVATIONS = Registry("activation")
+for _name in reexport(globals(), "minicnn.ops", ["activation"]):
+    ACTIVATIONS.add(globals()[_name], _name)
+ACTIVATIONS.add(linear, "linear")
 
 
 def get(identifier):
@@ -23,6 +25,7 @@ def get(identifier):
         return linear
     if callable(identifier):
         return identifier
-    if isinstance(identifier, str) and identifier.lower() in _BY_NAME:
-        return _BY_NAME[identifier.lower()]
-    raise ValueError(f"unknown activation {identifier!r}; expected one of {sorted(_BY_NAME)} or a callable")
+    if isinstance(identifier, str):
+        return ACTIVATIONS[identifier]
+    raise ValueError(f"activation must be a name, a callable or None, got {identifier!r}; "
+                     f"names: {ACTIVATIONS.names()}")

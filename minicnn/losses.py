@@ -1,7 +1,9 @@
 """Keras-style loss objects: ``loss = LossClass(...)(y_true, y_pred)``.
 
 Each computes a per-example loss and reduces it: 'sum_over_batch_size' (the default, the mean),
-'sum', or None / 'none' (the per-example vector).
+'sum', or None / 'none' (the per-example vector). A new loss is a subclass with ``call(y_true,
+y_pred)`` returning the per-example loss; defining it registers its Keras name (the class name in
+snake_case, plus ``aliases``) for ``compile(loss="name")``.
 """
 
 import numpy as np
@@ -12,12 +14,20 @@ from .ops.loss import (
     mean_squared_error, softmax_cross_entropy_with_logits, sparse_softmax_cross_entropy_with_logits,
 )
 from .ops.math import clip_by_value, log, reduce_mean, reduce_sum
+from .registry import Registry, register_subclass, snake_case
 
 EPSILON = 1e-7  # Keras' backend epsilon, the clip of probabilities
+
+LOSSES = Registry("loss")
 
 
 class Loss:
     REDUCTIONS = ("sum_over_batch_size", "sum", "none", None)
+    aliases = ()  # Keras names besides the snake_case class name
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        register_subclass(LOSSES, cls, snake_case(cls.__name__), *cls.aliases)
 
     def __init__(self, reduction="sum_over_batch_size", name=None):
         if reduction not in self.REDUCTIONS:
@@ -80,21 +90,16 @@ class SparseCategoricalCrossentropy(Loss):
 
 
 class MeanSquaredError(Loss):
+    aliases = ("mse",)
+
     def call(self, y_true, y_pred):
         return mean_squared_error(y_true, y_pred)
 
 
-_BY_NAME = {
-    "categorical_crossentropy": CategoricalCrossentropy,
-    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
-    "mse": MeanSquaredError, "mean_squared_error": MeanSquaredError,
-}
-
-
 def get(identifier):
     """A loss object from a Keras name, a Loss instance, or a callable (y_true, y_pred) -> scalar."""
-    if isinstance(identifier, str) and identifier in _BY_NAME:
-        return _BY_NAME[identifier]()
+    if isinstance(identifier, str):
+        return LOSSES[identifier]()
     if callable(identifier):
         return identifier
-    raise ValueError(f"unknown loss {identifier!r}; expected one of {sorted(_BY_NAME)} or a callable")
+    raise ValueError(f"loss must be a name, a Loss or a callable, got {identifier!r}; names: {LOSSES.names()}")

@@ -104,6 +104,28 @@ def test_merge_functions(merge, reference, rng):
     np.testing.assert_allclose(model([a, b]).numpy(), reference(a, b), rtol=1e-6)
 
 
+MERGE_LAYERS = [("Add", {}), ("Subtract", {}), ("Multiply", {}), ("Average", {}), ("Concatenate", {}),
+                ("Concatenate", dict(axis=1))]
+
+
+@pytest.mark.parametrize("name, kwargs", MERGE_LAYERS, ids=lambda v: v if isinstance(v, str) else str(v))
+def test_merge_layers_match_keras(tf, name, kwargs, rng):
+    """Forward and the gradient of every input (random upstream gradient) against the Keras layer."""
+    count = 2 if name == "Subtract" else 3
+    arrays = [rng.standard_normal((2, 3, 2)).astype(np.float32) for _ in range(count)]
+    constants = [tf.constant(a) for a in arrays]
+    with tf.GradientTape() as tape:
+        tape.watch(constants)
+        expected = getattr(tf.keras.layers, name)(**kwargs)(constants)
+    g = rng.standard_normal(expected.shape).astype(np.float32)
+    expected_grads = tape.gradient(expected, constants, output_gradients=tf.constant(g))
+    tensors = [mc.Tensor(a, requires_grad=True) for a in arrays]
+    y = getattr(mc.layers, name)(**kwargs)(tensors)
+    assert_close(y.numpy(), expected.numpy(), np.float32, f"{name} forward")
+    for k, (got, want) in enumerate(zip(mc.grad(y, tensors, output_gradient=g), expected_grads)):
+        assert_close(got, want.numpy(), np.float32, f"{name} gradient of input {k}")
+
+
 def test_several_outputs_and_a_diamond(rng):
     x_in = mc.Input((5,))
     hidden = mc.layers.Dense(4, activation="relu")(x_in)

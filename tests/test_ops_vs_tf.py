@@ -94,6 +94,7 @@ case("sigmoid_saturated", F.sigmoid, lambda tf, x: tf.math.sigmoid(x), normal(12
 case("tanh_saturated", F.tanh, lambda tf, x: tf.math.tanh(x), normal(12, scale=15.0))
 case("clip_by_value_broadcast_bounds", lambda x, lo: F.clip_by_value(x, lo, 0.7),
      lambda tf, x, lo: tf.clip_by_value(x, lo, 0.7), avoiding(-0.5, 0.7, 3, 4), Const(lambda r: np.full(4, -0.5)))
+case("bias_add[2x3x4+4]", F.bias_add, lambda tf, v, b: tf.nn.bias_add(v, b), normal(2, 3, 4), normal(4))
 case("exp_wide", F.exp, lambda tf, x: tf.math.exp(x), lambda r: r.uniform(-8, 8, (3, 4)))
 
 

@@ -6,7 +6,6 @@ A layer creates its weights in ``build(input_shape)`` on its first call, compute
 """
 
 import inspect
-import re
 from collections import defaultdict
 
 import numpy as np
@@ -15,7 +14,9 @@ from .. import backend, initializers
 from ..autograd import Tensor, as_tensor
 from ..graph import call_symbolically, is_symbolic
 from ..ops.math import cast
+from ..registry import Registry, register_subclass, snake_case
 
+LAYERS = Registry("layer", case_sensitive=True)  # class name -> class, for configs and saved models
 _name_counts = defaultdict(int)
 
 
@@ -26,13 +27,11 @@ def unique_name(base):
     return base if count == 0 else f"{base}_{count}"
 
 
-def snake_case(name):
-    """Keras' layer-name rule: Dense -> dense, Conv2D -> conv2d, BatchNormalization -> batch_normalization."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
 class Layer:
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        register_subclass(LAYERS, cls, cls.__name__)
+
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None):
         self.name = name or unique_name(snake_case(type(self).__name__))
         self.trainable = trainable

@@ -137,3 +137,6 @@ class SeparableConv2D(_Conv):
     def call(self, inputs):
         return self._finish(separable_conv2d(inputs, self.depthwise_kernel, self.pointwise_kernel, self.strides,
                                              self.padding, self.dilation_rate))
+
+
+__all__ = ["Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D"]

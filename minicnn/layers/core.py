@@ -68,3 +68,6 @@ class Dropout(Layer):
 
     def call(self, inputs, training=None):
         return dropout(inputs, self.rate, self.noise_shape, self.generator, training=bool(training))
+
+
+__all__ = ["Dense", "Flatten", "Activation", "Dropout"]

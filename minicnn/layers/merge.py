@@ -66,3 +66,8 @@ def multiply(inputs, **kwargs):
 
 def average(inputs, **kwargs):
     return Average(**kwargs)(inputs)
+
+
+__all__ = [
+    "Concatenate", "Add", "Subtract", "Multiply", "Average", "concatenate", "add", "subtract", "multiply", "average",
+]

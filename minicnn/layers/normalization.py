@@ -121,3 +121,6 @@ class GroupNormalization(Layer):
         gamma = None if self.gamma is None else reshape(self.gamma, weight_shape)
         beta = None if self.beta is None else reshape(self.beta, weight_shape)
         return reshape(batch_normalization(grouped, mean, variance, beta, gamma, self.epsilon), shape)
+
+
+__all__ = ["BatchNormalization", "LayerNormalization", "GroupNormalization"]

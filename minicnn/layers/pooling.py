@@ -21,7 +21,7 @@ class _Pool2D(Layer):
         return type(self).pool(inputs, self.pool_size, self.strides, self.padding)
 
 
-class MaxPool2D(_Pool2D):
+class MaxPooling2D(_Pool2D):
     pool = staticmethod(max_pool2d)
 
 
@@ -50,7 +50,13 @@ class GlobalMaxPooling2D(_GlobalPool2D):
     pool = staticmethod(global_max_pool2d)
 
 
-MaxPooling2D = MaxPool2D
+MaxPool2D = MaxPooling2D  # Keras' short names
 AvgPool2D = AveragePooling2D
 GlobalAvgPool2D = GlobalAveragePooling2D
 GlobalMaxPool2D = GlobalMaxPooling2D
+
+
+__all__ = [
+    "MaxPool2D", "MaxPooling2D", "AveragePooling2D", "AvgPool2D", "GlobalAveragePooling2D", "GlobalAvgPool2D",
+    "GlobalMaxPooling2D", "GlobalMaxPool2D",
+]

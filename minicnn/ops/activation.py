@@ -4,6 +4,7 @@ import numpy as np
 
 from ..autograd import Function, as_tensor
 from ..backend import get_array_module
+from . import GradcheckCase
 from .math import normalize_axes
 
 
@@ -121,3 +122,15 @@ def softmax(logits, axis=-1):
 def log_softmax(logits, axis=-1):
     logits = as_tensor(logits)
     return LogSoftmax(normalize_axes(axis, logits.ndim)[0])(logits)
+
+
+__all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax"]
+
+GRADCHECK_CASES = {
+    "relu": GradcheckCase(relu, [(3, 4)]),
+    "leaky_relu": GradcheckCase(lambda x: leaky_relu(x, alpha=0.3), [(3, 4)]),
+    "sigmoid": GradcheckCase(sigmoid, [(3, 4)]),
+    "tanh": GradcheckCase(tanh, [(3, 4)]),
+    "softmax": GradcheckCase(softmax, [(3, 4)]),
+    "log_softmax": GradcheckCase(lambda x: log_softmax(x, axis=0), [(3, 4)]),
+}

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..autograd import Function, as_tensor, is_grad_enabled
 from ..backend import get_array_module
+from . import GradcheckCase
 from . import im2col as im2col_form
 from . import naive as naive_form
 from . import sparse_conv as sparse_form
@@ -197,3 +198,18 @@ def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding
         raise ValueError(f"separable_conv2d: pointwise_filter must be [1, 1, {hidden.shape[3]}, out_channels], "
                          f"got {pointwise.shape}")
     return conv2d(hidden, pointwise, 1, "VALID")
+
+
+__all__ = ["conv2d", "conv2d_transpose", "depthwise_conv2d", "separable_conv2d"]
+
+GRADCHECK_CASES = {
+    "conv2d": GradcheckCase(lambda x, w: conv2d(x, w, 2, "SAME"), [(2, 5, 5, 2), (3, 3, 2, 3)]),
+    "conv2d[naive]": GradcheckCase(lambda x, w: conv2d(x, w, 2, "SAME", method="naive"), [(1, 5, 4, 2), (3, 2, 2, 3)]),
+    "conv2d[sparse]": GradcheckCase(lambda x, w: conv2d(x, w, 2, "SAME", method="sparse"), [(1, 5, 4, 2), (3, 2, 2, 3)]),
+    "conv2d[dilated]": GradcheckCase(lambda x, w: conv2d(x, w, 1, "VALID", dilations=2), [(1, 6, 7, 2), (2, 3, 2, 2)]),
+    "conv2d_transpose": GradcheckCase(lambda x, w: conv2d_transpose(x, w, (2, 5, 5, 2), 2, "SAME"),
+                                      [(2, 3, 3, 3), (3, 3, 2, 3)]),
+    "depthwise_conv2d": GradcheckCase(lambda x, w: depthwise_conv2d(x, w, 1, "SAME"), [(1, 4, 4, 2), (3, 3, 2, 2)]),
+    "separable_conv2d": GradcheckCase(lambda x, d, p: separable_conv2d(x, d, p, 1, "VALID"),
+                                      [(1, 5, 5, 2), (3, 3, 2, 2), (1, 1, 4, 3)]),
+}

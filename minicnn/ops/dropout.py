@@ -4,6 +4,7 @@ import numpy as np
 
 from ..autograd import Function, as_tensor
 from .. import backend
+from . import GradcheckCase
 
 
 class Dropout(Function):
@@ -44,3 +45,11 @@ def dropout(x, rate, noise_shape=None, seed=None, training=True):
     keep = generator.random(shape) >= rate
     mask = backend.as_array(keep / (1.0 - rate), dtype=x.dtype, device=x.device)
     return Dropout(mask)(x)
+
+
+__all__ = ["dropout"]
+
+GRADCHECK_CASES = {  # a seed fixes the mask, so the function is deterministic
+    "dropout": GradcheckCase(lambda x: dropout(x, 0.4, seed=0), [(4, 5)]),
+    "dropout[noise_shape]": GradcheckCase(lambda x: dropout(x, 0.5, noise_shape=(4, 1), seed=1), [(4, 5)]),
+}

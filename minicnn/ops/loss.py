@@ -4,6 +4,7 @@ import numpy as np
 
 from ..autograd import Function, as_tensor
 from ..backend import get_array_module, to_numpy, unwrap
+from . import GradcheckCase
 from .activation import log_softmax_array
 from .math import normalize_axes, reduce_mean, reshape, same_dtype_operands, square, sub
 
@@ -113,3 +114,16 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits):
             f"for logits with {n_classes} classes"
         )
     return SparseSoftmaxCrossEntropy(raw.astype(np.int64))(logits)
+
+
+__all__ = ["softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits", "mean_squared_error"]
+
+GRADCHECK_CASES = {
+    "softmax_cross_entropy_with_logits": GradcheckCase(
+        lambda z: softmax_cross_entropy_with_logits(np.eye(4)[[0, 2, 3]], z), [(3, 4)]),
+    "softmax_cross_entropy_with_logits[soft_labels]": GradcheckCase(softmax_cross_entropy_with_logits,
+                                                                   [(3, 4), (3, 4)], positive=True),
+    "sparse_softmax_cross_entropy_with_logits": GradcheckCase(
+        lambda z: sparse_softmax_cross_entropy_with_logits(np.array([[0, 2], [3, 1]]), z), [(2, 2, 4)]),
+    "mean_squared_error": GradcheckCase(mean_squared_error, [(3, 4), (3, 4)]),
+}

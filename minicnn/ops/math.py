@@ -9,6 +9,7 @@ import numpy as np
 
 from ..autograd import Function, Tensor, as_tensor
 from ..backend import as_array, get_array_module, unwrap
+from . import GradcheckCase
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -565,3 +566,50 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0):
             f"pad: paddings must be {x.ndim} pairs of non-negative [before, after], got {paddings.tolist()}"
         )
     return Pad(tuple(map(tuple, paddings.astype(int).tolist())), constant_values)(x)
+
+
+subtract, multiply, divide, negative = sub, mul, div, neg  # the tf.math spellings
+
+
+def bias_add(value, bias):
+    """Like ``tf.nn.bias_add``: add a vector of length C to the last axis of ``value``."""
+    value = as_tensor(value)
+    bias = as_tensor(bias, like=value)
+    if bias.ndim != 1 or bias.shape[0] != value.shape[-1]:
+        raise ValueError(f"bias_add: bias must have shape ({value.shape[-1]},) for value {value.shape}, got {bias.shape}")
+    return add(value, bias)
+
+
+__all__ = [
+    "add", "subtract", "multiply", "divide", "pow", "negative", "neg", "exp", "log", "sqrt", "square",
+    "clip_by_value", "cast", "matmul", "reduce_sum", "reduce_mean", "reduce_max", "reduce_min",
+    "reshape", "transpose", "broadcast_to", "concat", "stack", "split", "pad", "bias_add",
+]
+
+GRADCHECK_CASES = {
+    "add": GradcheckCase(add, [(3, 4), (4,)]),
+    "subtract": GradcheckCase(sub, [(2, 1, 4), (3, 1)]),
+    "multiply": GradcheckCase(mul, [(3, 4), (3, 1)]),
+    "divide": GradcheckCase(div, [(3, 4), (3, 4)], positive=True),
+    "pow": GradcheckCase(pow, [(3, 4), (3, 4)], positive=True),
+    "negative": GradcheckCase(neg, [(3, 4)]),
+    "exp": GradcheckCase(exp, [(3, 4)]),
+    "log": GradcheckCase(log, [(3, 4)], positive=True),
+    "sqrt": GradcheckCase(sqrt, [(3, 4)], positive=True),
+    "square": GradcheckCase(square, [(3, 4)]),
+    "clip_by_value": GradcheckCase(lambda x: clip_by_value(x, -0.5, 0.7), [(3, 4)]),
+    "cast": GradcheckCase(lambda x: cast(x, np.float64) * x, [(3, 4)]),
+    "matmul": GradcheckCase(matmul, [(2, 3, 4), (4, 5)]),
+    "reduce_sum": GradcheckCase(lambda x: reduce_sum(x, axis=1), [(3, 4)]),
+    "reduce_mean": GradcheckCase(lambda x: reduce_mean(x, axis=0), [(3, 4)]),
+    "reduce_max": GradcheckCase(lambda x: reduce_max(x, axis=-1), [(3, 4)]),
+    "reduce_min": GradcheckCase(lambda x: reduce_min(x, axis=(0, 2), keepdims=True), [(2, 3, 4)]),
+    "reshape": GradcheckCase(lambda x: reshape(x, (4, -1)), [(2, 3, 2)]),
+    "transpose": GradcheckCase(lambda x: transpose(x, (2, 0, 1)), [(2, 3, 4)]),
+    "broadcast_to": GradcheckCase(lambda x: broadcast_to(x, (2, 3, 4)), [(3, 1)]),
+    "concat": GradcheckCase(lambda a, b: concat([a, b, a], axis=1), [(2, 3), (2, 1)]),
+    "stack": GradcheckCase(lambda a, b: stack([a, b], axis=-1), [(2, 3), (2, 3)]),
+    "split": GradcheckCase(lambda x: split(x, [1, -1, 2], axis=1), [(2, 5)]),
+    "pad": GradcheckCase(lambda x: pad(x, [[1, 0], [2, 1]], constant_values=3.0), [(2, 3)]),
+    "bias_add": GradcheckCase(bias_add, [(2, 3, 4), (4,)]),
+}

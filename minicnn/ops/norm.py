@@ -14,6 +14,7 @@ import numpy as np
 
 from ..autograd import Function, as_tensor
 from ..backend import get_array_module
+from . import GradcheckCase
 from .math import add, div, mul, neg, normalize_axes, reduce_mean, sqrt, square, sub
 
 
@@ -166,3 +167,14 @@ def fused_batch_norm(x, scale, offset, axes, epsilon):
     fn = FusedBatchNorm(axes, epsilon)
     y = fn(x, scale, offset)
     return y, fn.batch_mean, fn.batch_variance
+
+
+__all__ = ["moments", "batch_normalization", "fused_batch_norm", "stop_gradient"]
+
+GRADCHECK_CASES = {
+    "moments": GradcheckCase(lambda x: moments(x, (0, 1)), [(3, 4, 2)]),
+    "batch_normalization": GradcheckCase(lambda x, m, v, b, g: batch_normalization(x, m, v, b, g, 1e-3),
+                                         [(3, 2), (2,), (2,), (2,), (2,)], positive=True),
+    "fused_batch_norm": GradcheckCase(lambda x, g, b: fused_batch_norm(x, g, b, (0, 1, 2), 1e-3)[0],
+                                      [(3, 3, 3, 2), (2,), (2,)]),
+}  # stop_gradient is not checked: its zero gradient is by definition not the numerical one

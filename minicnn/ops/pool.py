@@ -14,6 +14,7 @@ import numpy as np
 
 from ..autograd import Function, as_tensor
 from ..backend import get_array_module
+from . import GradcheckCase
 from .geometry import conv_geometry, explicit_padding, spatial_pair
 from .im2col import crop_spatial, pad_spatial
 from .math import reduce_max, reduce_mean
@@ -240,3 +241,15 @@ def global_avg_pool2d(x, keepdims=False):
 def global_max_pool2d(x, keepdims=False):
     """Max over H and W (the gradient is shared among ties, as tf.reduce_max): (N, H, W, C) -> (N, C)."""
     return reduce_max(x, axis=(1, 2), keepdims=keepdims)
+
+
+__all__ = ["max_pool2d", "avg_pool2d", "global_avg_pool2d", "global_max_pool2d"]
+
+GRADCHECK_CASES = {
+    "max_pool2d": GradcheckCase(lambda x: max_pool2d(x, 3, 2, "SAME"), [(2, 5, 5, 2)]),
+    "max_pool2d[naive]": GradcheckCase(lambda x: max_pool2d(x, 2, 1, "VALID", method="naive"), [(1, 4, 5, 2)]),
+    "avg_pool2d": GradcheckCase(lambda x: avg_pool2d(x, 3, 2, "SAME"), [(2, 5, 5, 2)]),
+    "avg_pool2d[naive]": GradcheckCase(lambda x: avg_pool2d(x, 2, 3, "SAME", method="naive"), [(1, 5, 4, 2)]),
+    "global_avg_pool2d": GradcheckCase(global_avg_pool2d, [(2, 3, 4, 2)]),
+    "global_max_pool2d": GradcheckCase(lambda x: global_max_pool2d(x, keepdims=True), [(2, 3, 4, 2)]),
+}

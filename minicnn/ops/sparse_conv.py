@@ -17,6 +17,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..backend import get_array_module, sparse_module, to_numpy
+from . import GradcheckCase  # noqa: F401  (its gradients are checked as conv2d[sparse])
 from .geometry import check_filter_shape, conv_geometry
 
 
@@ -97,3 +98,8 @@ def conv2d_filter_grad(x, dy, geometry):
     dw = xp.bincount(xp.asarray(weight_index), weights=values_grad, minlength=int(np.prod(geometry.kernel_hw))
                      * geometry.in_channels * dy.shape[3])
     return dw.astype(x.dtype).reshape(*geometry.kernel_hw, geometry.in_channels, dy.shape[3])
+
+
+__all__ = ["conv2d_as_sparse_matrix"]
+
+GRADCHECK_CASES = {}  # W' itself is not differentiated; conv2d[sparse] checks the form's gradients
