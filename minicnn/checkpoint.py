@@ -11,7 +11,7 @@ import zipfile
 
 import numpy as np
 
-from .backend import as_array, to_numpy
+from .backend import to_numpy
 
 
 def _write_atomically(path, write):
@@ -55,10 +55,11 @@ def save_checkpoint(model, path):
     arrays = _weight_arrays(model)
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None:
-        arrays["opt/iterations"] = np.array(optimizer.iterations)
-        for k, w in enumerate(model.weights):
-            for name, value in optimizer._state.get(id(w), {}).items():
-                arrays[f"opt/{k}/{name}"] = to_numpy(value)
+        state = optimizer.get_state(model.weights)
+        arrays["opt/iterations"] = np.array(state["iterations"])
+        for k, slots in enumerate(state["slots"]):
+            for name, value in slots.items():
+                arrays[f"opt/{k}/{name}"] = value
     _write_atomically(path, lambda stream: np.savez(stream, **arrays))
 
 
@@ -69,15 +70,13 @@ def load_checkpoint(model, path):
     with np.load(os.fspath(path), allow_pickle=False) as stored:
         if optimizer is None or "opt/iterations" not in stored.files:
             return
-        optimizer.iterations = int(stored["opt/iterations"])
         weights = model.weights
-        optimizer._state = {}
+        slots = [{} for _ in weights]
         for key in stored.files:
             if key.startswith("opt/") and key != "opt/iterations":
                 _, k, name = key.split("/", 2)
-                weight = weights[int(k)]
-                optimizer._state.setdefault(id(weight), {})[name] = as_array(stored[key], dtype=weight.dtype,
-                                                                             device=weight.device)
+                slots[int(k)][name] = stored[key]
+        optimizer.set_state(weights, {"iterations": int(stored["opt/iterations"]), "slots": slots})
 
 
 def export_weights_text(layer, path, trainable_only=True):

@@ -1,17 +1,31 @@
 """Optimizers with the exact Keras 3 update equations and defaults.
 
 ``opt.apply_gradients(zip(grads, weights))`` updates each weight's array in place. ``t`` counts
-from 1 at the first call; all state starts at zero. Constants are cast to the weight's dtype.
+from 1 at the first call. Each weight's state lives in named slots (``slot``), created on first
+use with the value the optimizer's equations start from. Constants are cast to the weight's dtype.
 ``learning_rate`` may be a number or a callable of the iteration count (a schedule).
+
+A new optimizer is a subclass with ``__init__`` (Keras' arguments and defaults) and
+``update(weight, grad, lr)``; defining it registers its lower-case class name for
+``compile(optimizer="name")``.
 """
 
 import numpy as np
 
 from .autograd import Tensor
-from .backend import get_array_module, unwrap
+from .backend import as_array, get_array_module, to_numpy, unwrap
+from .registry import Registry, register_subclass
+
+OPTIMIZERS = Registry("optimizer")
 
 
 class Optimizer:
+    aliases = ()  # Keras names besides the lower-case class name
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        register_subclass(OPTIMIZERS, cls, cls.__name__, *cls.aliases)
+
     def __init__(self, learning_rate, clipnorm=None, clipvalue=None, global_clipnorm=None, name=None):
         if sum(c is not None for c in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError("give at most one of clipnorm, clipvalue and global_clipnorm")
@@ -25,12 +39,34 @@ class Optimizer:
         lr = self.learning_rate
         return float(lr(self.iterations) if callable(lr) else lr)
 
-    def slot(self, weight, name):
-        """The named state array of ``weight`` (zeros on first use)."""
+    def slot(self, weight, name, initial=0.0):
+        """The named state array of ``weight``, filled with ``initial`` on first use; updated in place."""
         slots = self._state.setdefault(id(weight), {})
         if name not in slots:
-            slots[name] = get_array_module(weight.data).zeros_like(weight.data)
+            slots[name] = get_array_module(weight.data).full_like(weight.data, initial)
         return slots[name]
+
+    # --- state, for checkpoints ------------------------------------------------------------
+    def get_state(self, weights):
+        """What resuming needs, as NumPy arrays: ``{"iterations": n, "slots": [{name: array}, ...]}``
+        with one dict per weight of ``weights`` (in that order; empty before its first update)."""
+        return {"iterations": self.iterations,
+                "slots": [{name: to_numpy(a).copy() for name, a in self._state.get(id(w), {}).items()}
+                          for w in weights]}
+
+    def set_state(self, weights, state):
+        """Restore ``get_state``'s result for the same ``weights``, checking every slot's shape first."""
+        slots = state["slots"]
+        if len(slots) != len(weights):
+            raise ValueError(f"{self.name}.set_state: state for {len(slots)} weights, but {len(weights)} given")
+        for k, (w, named) in enumerate(zip(weights, slots)):
+            for name, value in named.items():
+                if tuple(np.shape(value)) != w.shape:
+                    raise ValueError(f"{self.name}.set_state: slot {name!r} of weight {k} ({w.name}) has shape "
+                                     f"{np.shape(value)}, the weight {w.shape}")
+        self.iterations = int(state["iterations"])
+        self._state = {id(w): {name: as_array(value, dtype=w.dtype, device=w.device) for name, value in named.items()}
+                       for w, named in zip(weights, slots) if named}
 
     def _clip(self, grads):
         xp = get_array_module(*grads)
@@ -136,13 +172,10 @@ class RMSprop(Optimizer):
         w -= increment
 
 
-_BY_NAME = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop}
-
-
 def get(identifier):
-    """An optimizer from a Keras name ('adam', 'sgd', 'rmsprop') or an Optimizer instance."""
+    """An optimizer from a Keras name ('adam', 'sgd', 'rmsprop', ...) or an Optimizer instance."""
     if isinstance(identifier, Optimizer):
         return identifier
-    if isinstance(identifier, str) and identifier.lower() in _BY_NAME:
-        return _BY_NAME[identifier.lower()]()
-    raise ValueError(f"unknown optimizer {identifier!r}; expected one of {sorted(_BY_NAME)} or an Optimizer")
+    if isinstance(identifier, str):
+        return OPTIMIZERS[identifier]()
+    raise ValueError(f"optimizer must be a name or an Optimizer, got {identifier!r}; names: {OPTIMIZERS.names()}")

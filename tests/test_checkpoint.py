@@ -26,6 +26,42 @@ def test_round_trip_restores_every_weight_including_moving_statistics(tmp_path, 
     assert not np.all(fresh.layers[1].moving_mean.numpy() == 0)
 
 
+def deep_same_shape_model():
+    """Twelve Dense(4) layers on 4 features: 24 weights, every kernel (4, 4) and every bias (4,),
+    so a mix-up of their order on disk cannot be caught by a shape check."""
+    return mc.Sequential([layers.Dense(4, input_shape=(4,), bias_initializer="random_normal")] +
+                         [layers.Dense(4, bias_initializer="random_normal") for _ in range(11)])
+
+
+def test_more_than_ten_weights_of_repeated_shapes_load_in_order(tmp_path):
+    model = deep_same_shape_model()
+    path = tmp_path / "deep.npz"
+    model.save_weights(path)
+    fresh = deep_same_shape_model()
+    fresh.load_weights(path)
+    assert len(model.weights) == 24
+    for k, (a, b) in enumerate(zip(model.get_weights(), fresh.get_weights())):
+        np.testing.assert_array_equal(b, a, err_msg=f"weight {k} ({model.weights[k].name})")
+
+
+def test_more_than_ten_optimizer_slots_load_in_order(tmp_path, rng):
+    x, y = rng.standard_normal((16, 4)).astype(np.float32), rng.standard_normal((16, 4)).astype(np.float32)
+    model = deep_same_shape_model()
+    model.compile(mc.optimizers.Adam(0.01), "mse")
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    path = tmp_path / "deep_checkpoint.npz"
+    model.save_checkpoint(path)
+    fresh = deep_same_shape_model()
+    fresh.compile(mc.optimizers.Adam(0.01), "mse")
+    fresh.load_checkpoint(path)
+    saved, loaded = model.optimizer.get_state(model.weights), fresh.optimizer.get_state(fresh.weights)
+    assert loaded["iterations"] == saved["iterations"] == 2
+    for k, (a, b) in enumerate(zip(saved["slots"], loaded["slots"])):
+        assert sorted(a) == sorted(b) == ["m", "v"], f"weight {k}"
+        for name in a:
+            np.testing.assert_array_equal(b[name], a[name], err_msg=f"slot {name} of weight {k}")
+
+
 def test_load_rejects_a_different_architecture_and_changes_nothing(tmp_path):
     small_model().save_weights(tmp_path / "a.npz")
     other = mc.Sequential([layers.Conv2D(4, 3, input_shape=(6, 6, 2)), layers.BatchNormalization(),

@@ -16,6 +16,10 @@ CONFIGS = [  # (layer name, positional args, keyword args, input shape)
     ("Conv2DTranspose", (3, 3), dict(strides=2, padding="same"), (1, 3, 4, 2)),
     ("Conv2DTranspose", (2, 3), dict(strides=2, padding="valid", output_padding=1), (2, 3, 3, 3)),
     ("Conv2DTranspose", (2, (3, 2)), dict(strides=(3, 2), padding="same", activation="tanh"), (1, 3, 2, 2)),
+    # kernel smaller than the stride, no output_padding: Keras gives 12x12 from 4x4 (k=2, s=3)
+    ("Conv2DTranspose", (3, 2), dict(strides=3, padding="valid"), (1, 4, 4, 2)),
+    ("Conv2DTranspose", (2, (1, 2)), dict(strides=(2, 3), padding="valid"), (2, 3, 2, 3)),
+    ("Conv2DTranspose", (2, 2), dict(strides=3, padding="same"), (1, 3, 4, 2)),
     ("DepthwiseConv2D", (3,), dict(depth_multiplier=2), (2, 6, 6, 3)),
     ("DepthwiseConv2D", ((3, 2),), dict(strides=2, padding="same"), (1, 7, 6, 4)),
     ("SeparableConv2D", (4, 3), dict(use_bias=False), (2, 6, 6, 3)),

@@ -25,17 +25,22 @@ CASES = [
     ("RMSprop", dict(learning_rate=0.01, rho=0.8, momentum=0.5, epsilon=1e-5, centered=True)),
 ]
 
-DEFAULT_KEYS = {
-    "SGD": ["learning_rate", "momentum", "nesterov"],
-    "Adam": ["learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad"],
-    "RMSprop": ["learning_rate", "rho", "momentum", "epsilon", "centered"],
-}
-CLIP_KEYS = ["clipnorm", "clipvalue", "global_clipnorm"]
+# every registered optimizer also steps with its defaults, so a new one is compared with Keras at once
+CASES += [(cls.__name__, {}) for cls in {c.__name__: c for c in mc.optimizers.OPTIMIZERS.entries.values()}.values()
+          if (cls.__name__, {}) not in CASES]
 
 
 def case_id(case):
     name, kwargs = case
     return name + "".join(f"-{k}={v}" for k, v in kwargs.items()) if kwargs else f"{name}-defaults"
+
+
+CASE_BY_ID = {case_id(c): c for c in CASES}
+
+
+def cases(*ids):
+    """The cases with these ids (a KeyError names a mistyped id)."""
+    return [CASE_BY_ID[i] for i in ids]
 
 
 def gradient(rng, shape, dtype, low=-4.0, high=np.log10(2.0)):
@@ -74,7 +79,10 @@ def test_five_steps_match_keras(tf, rng, case):
         assert pair.mc_opt.iterations == step == int(pair.tf_opt.iterations)
 
 
-@pytest.mark.parametrize("case", [CASES[1], CASES[5], CASES[9]], ids=case_id)
+@pytest.mark.parametrize("case", cases("SGD-learning_rate=0.1-momentum=0.9",
+                                       "Adam-learning_rate=0.05-beta_1=0.8-beta_2=0.95-epsilon=0.0001",
+                                       "RMSprop-learning_rate=0.01-rho=0.8-momentum=0.5-epsilon=1e-05-centered=True"),
+                         ids=case_id)
 def test_float64_weights_match_keras(tf, rng, case):
     """Keras rounds its constants to float32 (T5), so float64 agrees only to ~1e-6 relative."""
     pair = Pair(tf, *case, SHAPES, rng, dtype=np.float64)
@@ -83,11 +91,14 @@ def test_float64_weights_match_keras(tf, rng, case):
         pair.assert_agree(f"{case_id(case)} float64 after step {step}")
 
 
-@pytest.mark.parametrize("name", sorted(DEFAULT_KEYS))
+@pytest.mark.parametrize("name", sorted({name for name, _ in CASES}))
 def test_defaults_equal_keras_defaults(tf, name):
+    """Every setting of Keras' config that minicnn's optimizer has as an attribute has Keras' default."""
     config = getattr(tf.keras.optimizers, name)().get_config()
     ours = getattr(mc.optimizers, name)()
-    for key in DEFAULT_KEYS[name] + CLIP_KEYS:
+    shared = [key for key in config if hasattr(ours, key) and key != "name"]  # Keras numbers its names
+    assert {"learning_rate", "clipnorm", "clipvalue", "global_clipnorm"} <= set(shared), shared
+    for key in shared:
         expected = config[key]
         if isinstance(expected, float) and not isinstance(expected, bool):
             assert getattr(ours, key) == pytest.approx(expected, rel=1e-6), f"{name}.{key}"
@@ -97,7 +108,10 @@ def test_defaults_equal_keras_defaults(tf, name):
 
 
 @pytest.mark.filterwarnings("ignore:Gradients do not exist")
-@pytest.mark.parametrize("case", [CASES[2], CASES[4], CASES[9]], ids=case_id)
+@pytest.mark.parametrize("case", cases("SGD-learning_rate=0.1-momentum=0.9-nesterov=True",
+                                       "Adam-learning_rate=0.05-amsgrad=True",
+                                       "RMSprop-learning_rate=0.01-rho=0.8-momentum=0.5-epsilon=1e-05-centered=True"),
+                         ids=case_id)
 def test_none_gradients_are_skipped(tf, rng, case):
     """A None gradient leaves its weight and its state alone; the step count is still global."""
     pair = Pair(tf, *case, SHAPES, rng)
@@ -112,7 +126,7 @@ def test_none_gradients_are_skipped(tf, rng, case):
         assert pair.mc_opt.iterations == step == int(pair.tf_opt.iterations)
 
 
-@pytest.mark.parametrize("name", sorted(DEFAULT_KEYS))
+@pytest.mark.parametrize("name", sorted({name for name, _ in CASES}))
 def test_gradient_of_the_wrong_shape_raises(name):
     opt = getattr(mc.optimizers, name)()
     weight = mc.Tensor(np.ones((3, 4), np.float32))
@@ -123,7 +137,8 @@ def test_gradient_of_the_wrong_shape_raises(name):
 
 @pytest.mark.parametrize("clip", [dict(clipnorm=0.5), dict(clipvalue=0.1), dict(global_clipnorm=1.0)],
                          ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()))
-@pytest.mark.parametrize("case", [CASES[0], CASES[1], CASES[3]], ids=case_id)
+@pytest.mark.parametrize("case", cases("SGD-learning_rate=0.1", "SGD-learning_rate=0.1-momentum=0.9", "Adam-defaults"),
+                         ids=case_id)
 def test_clipping_matches_keras(tf, rng, case, clip):
     name, kwargs = case
     pair = Pair(tf, name, {**kwargs, **clip}, SHAPES, rng)

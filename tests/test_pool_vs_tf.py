@@ -23,7 +23,7 @@ import minicnn as mc
 from minicnn import functional as F
 from minicnn import layers
 
-from helpers import assert_close
+from helpers import assert_close, layer_vs_keras
 
 DTYPES = [np.float32, np.float64]
 DTYPE_IDS = ["float32", "float64"]
@@ -382,23 +382,6 @@ GLOBAL_LAYERS = [  # (minicnn name, keras name)
     ("GlobalMaxPooling2D", "GlobalMaxPooling2D"),
     ("GlobalMaxPool2D", "GlobalMaxPooling2D"),
 ]
-
-
-def layer_vs_keras(tf, ours, theirs, x, dtype, what):
-    """Forward and input gradient (random g) of a weightless layer vs its Keras counterpart."""
-    tx = tf.constant(x, dtype=tf.as_dtype(dtype))
-    with tf.GradientTape() as tape:
-        tape.watch(tx)
-        ty = theirs(tx)
-    g = np.random.default_rng(zlib.crc32(what.encode())).standard_normal(ty.shape).astype(dtype)
-    dx_ref = tape.gradient(ty, tx, output_gradients=tf.constant(g, dtype=tf.as_dtype(dtype))).numpy()
-    mx = mc.Tensor(x, requires_grad=True)
-    y = ours(mx)
-    assert y.dtype == dtype and y.shape == tuple(ty.shape), f"{y.dtype} {y.shape} vs Keras {ty.dtype} {ty.shape}"
-    assert_close(y.numpy(), ty.numpy(), dtype, f"{what} forward", scale=3.0)
-    (dx,) = mc.grad(y, [mx], output_gradient=g)
-    assert_close(mc.to_numpy(dx), dx_ref, dtype, f"{what} input gradient", scale=3.0)
-    assert ours.count_params() == theirs.count_params() == 0
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=DTYPE_IDS)

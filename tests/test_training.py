@@ -53,7 +53,6 @@ def test_demo_reaches_95_percent_on_the_digits():
 
     results = run_demo(verbose=0)
     assert results["accuracy"] >= 0.95, results
-    assert results["train_seconds"] < 60
 
 
 def test_digits_split_is_stratified_and_fixed():
