@@ -84,6 +84,8 @@ UNARY = [
     ("leaky_relu_a1.5", lambda x: F.leaky_relu(x, alpha=1.5), lambda tf, x: tf.nn.leaky_relu(x, alpha=1.5), away),
     ("sigmoid", F.sigmoid, lambda tf, x: tf.math.sigmoid(x), lambda *s: normal(*s, scale=2.0)),
     ("tanh", F.tanh, lambda tf, x: tf.math.tanh(x), lambda *s: normal(*s, scale=2.0)),
+    ("silu", F.silu, lambda tf, x: tf.nn.silu(x), lambda *s: normal(*s, scale=3.0)),
+    ("swish_beta1.7", lambda x: F.swish(x, beta=1.7), lambda tf, x: tf.nn.swish(x, beta=1.7), normal),
     ("clip_by_value", lambda x: F.clip_by_value(x, -0.5, 0.7), lambda tf, x: tf.clip_by_value(x, -0.5, 0.7),
      lambda *s: avoiding(-0.5, 0.7, *s)),
 ]
@@ -92,6 +94,7 @@ for name, mfn, tfn, gen in UNARY:
         case(f"{name}[{shape_id(shape)}]", mfn, tfn, gen(*shape))
 case("sigmoid_saturated", F.sigmoid, lambda tf, x: tf.math.sigmoid(x), normal(12, scale=15.0))
 case("tanh_saturated", F.tanh, lambda tf, x: tf.math.tanh(x), normal(12, scale=15.0))
+case("silu_saturated", F.silu, lambda tf, x: tf.nn.silu(x), normal(12, scale=15.0))
 case("clip_by_value_broadcast_bounds", lambda x, lo: F.clip_by_value(x, lo, 0.7),
      lambda tf, x, lo: tf.clip_by_value(x, lo, 0.7), avoiding(-0.5, 0.7, 3, 4), Const(lambda r: np.full(4, -0.5)))
 case("bias_add[2x3x4+4]", F.bias_add, lambda tf, v, b: tf.nn.bias_add(v, b), normal(2, 3, 4), normal(4))

@@ -1,4 +1,4 @@
-"""Activations: relu, leaky_relu, sigmoid, tanh, softmax, log_softmax (forward and backward)."""
+"""Activations: relu, leaky_relu, sigmoid, tanh, silu/swish, softmax, log_softmax (forward and backward)."""
 
 import numpy as np
 
@@ -37,12 +37,16 @@ class LeakyReLU(Function):
         return gy * self.slope
 
 
+def sigmoid_array(x):
+    """1 / (1 + exp(-x)) of a raw array, computed as (1 + tanh(x/2)) / 2 to stay finite."""
+    return 0.5 * (get_array_module(x).tanh(0.5 * x) + 1)
+
+
 class Sigmoid(Function):
-    """y = 1 / (1 + exp(-x)), computed as (1 + tanh(x/2)) / 2 to stay finite; dy/dx = y(1 - y)."""
+    """y = 1 / (1 + exp(-x)); dy/dx = y(1 - y)."""
 
     def forward(self, x):
-        xp = get_array_module(x)
-        self.y = 0.5 * (xp.tanh(0.5 * x) + 1)
+        self.y = sigmoid_array(x)
         return self.y
 
     def backward(self, gy):
@@ -58,6 +62,23 @@ class Tanh(Function):
 
     def backward(self, gy):
         return gy * (1 - self.y * self.y)
+
+
+class Silu(Function):
+    """y = x·σ(βx);  dy/dx = σ(βx)·(1 + βx·(1 - σ(βx))).
+
+    β is rounded to float32 first, as TensorFlow converts it to a float32 tensor before casting.
+    """
+
+    def __init__(self, beta):
+        self.beta = float(np.float32(beta))
+
+    def forward(self, x):
+        self.x, self.s = x, sigmoid_array(self.beta * x)
+        return x * self.s
+
+    def backward(self, gy):
+        return gy * self.s * (1 + self.beta * self.x * (1 - self.s))
 
 
 class Softmax(Function):
@@ -114,6 +135,14 @@ def tanh(x):
     return Tanh()(x)
 
 
+def silu(features, beta=1.0):
+    """Like ``tf.nn.silu`` (also ``tf.nn.swish``): x·sigmoid(beta·x)."""
+    return Silu(beta)(features)
+
+
+swish = silu
+
+
 def softmax(logits, axis=-1):
     logits = as_tensor(logits)
     return Softmax(normalize_axes(axis, logits.ndim)[0])(logits)
@@ -124,13 +153,14 @@ def log_softmax(logits, axis=-1):
     return LogSoftmax(normalize_axes(axis, logits.ndim)[0])(logits)
 
 
-__all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax"]
+__all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "silu", "swish", "softmax", "log_softmax"]
 
 GRADCHECK_CASES = {
     "relu": GradcheckCase(relu, [(3, 4)]),
     "leaky_relu": GradcheckCase(lambda x: leaky_relu(x, alpha=0.3), [(3, 4)]),
     "sigmoid": GradcheckCase(sigmoid, [(3, 4)]),
     "tanh": GradcheckCase(tanh, [(3, 4)]),
+    "silu": GradcheckCase(lambda x: silu(x, beta=1.5), [(3, 4)]),
     "softmax": GradcheckCase(softmax, [(3, 4)]),
     "log_softmax": GradcheckCase(lambda x: log_softmax(x, axis=0), [(3, 4)]),
 }
