@@ -29,6 +29,8 @@ f64 = np.ones((2, 3), dtype=np.float64)
     (lambda: F.dropout(f32, 1.0), ValueError, r"rate must be in \[0, 1\)"),
     (lambda: F.dropout(f32, 0.5, noise_shape=(3, 1)), ValueError, "noise_shape"),
     (lambda: F.clip_by_value(f32, 1.0, 0.0), ValueError, "clip_value_min"),
+    (lambda: F.repeat(f32, 1.5, axis=0), ValueError, "repeats must be a non-negative integer, got 1.5"),
+    (lambda: F.repeat(f32, 2, axis=2), ValueError, "axis=2 is out of range"),
     (lambda: mc.set_device("tpu"), ValueError, "device must be one of"),
     (lambda: mc.grad(mc.Tensor(f32, requires_grad=True).sum(), [f32]), TypeError, r"inputs\[0\] must be a Tensor"),
 ])

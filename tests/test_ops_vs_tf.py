@@ -98,6 +98,9 @@ case("silu_saturated", F.silu, lambda tf, x: tf.nn.silu(x), normal(12, scale=15.
 case("clip_by_value_broadcast_bounds", lambda x, lo: F.clip_by_value(x, lo, 0.7),
      lambda tf, x, lo: tf.clip_by_value(x, lo, 0.7), avoiding(-0.5, 0.7, 3, 4), Const(lambda r: np.full(4, -0.5)))
 case("bias_add[2x3x4+4]", F.bias_add, lambda tf, v, b: tf.nn.bias_add(v, b), normal(2, 3, 4), normal(4))
+for shape, repeats, axis in [((2, 3), 2, 1), ((2, 3, 4), 3, 0), ((1, 2, 2, 1), 2, -2), ((2, 3), 2, None), ((3,), 1, 0)]:
+    case(f"repeat[{shape_id(shape)},{repeats},axis={axis}]", lambda x, r=repeats, a=axis: F.repeat(x, r, axis=a),
+         lambda tf, x, r=repeats, a=axis: tf.repeat(x, r, axis=a), normal(*shape))
 case("exp_wide", F.exp, lambda tf, x: tf.math.exp(x), lambda r: r.uniform(-8, 8, (3, 4)))
 
 
