@@ -172,6 +172,20 @@ class RMSprop(Optimizer):
         w -= increment
 
 
+class Adagrad(Optimizer):
+    """acc = acc + g² (acc starts at ``initial_accumulator_value``);  w -= lr·g / sqrt(acc + ε)."""
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
+
+    def update(self, weight, grad, lr):
+        w, f = weight.data, weight.dtype.type
+        accumulator = self.slot(weight, "accumulator", initial=self.initial_accumulator_value)
+        accumulator += grad * grad
+        w -= lr * grad / get_array_module(w).sqrt(accumulator + f(self.epsilon))
+
+
 def get(identifier):
     """An optimizer from a Keras name ('adam', 'sgd', 'rmsprop', ...) or an Optimizer instance."""
     if isinstance(identifier, Optimizer):

@@ -23,6 +23,7 @@ CASES = [
     ("RMSprop", dict(learning_rate=0.01, momentum=0.9)),
     ("RMSprop", dict(learning_rate=0.01, centered=True)),
     ("RMSprop", dict(learning_rate=0.01, rho=0.8, momentum=0.5, epsilon=1e-5, centered=True)),
+    ("Adagrad", dict(learning_rate=0.05, initial_accumulator_value=0.01, epsilon=1e-4)),
 ]
 
 # every registered optimizer also steps with its defaults, so a new one is compared with Keras at once
