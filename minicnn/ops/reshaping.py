@@ -1,10 +1,11 @@
-"""Resizing and rearranging tensors: repeating slices (nearest-neighbour up-sampling), and what the
-Keras reshaping layers (``layers/reshaping.py``) need beyond ``math``'s reshape and transpose."""
+"""Resizing and rearranging tensors: repeating slices (nearest-neighbour up-sampling), resizing
+images by interpolation matrices, and what the Keras reshaping layers (``layers/reshaping.py``)
+need beyond ``math``'s reshape and transpose."""
 
 import numpy as np
 
 from ..autograd import Function, as_tensor
-from ..backend import get_array_module
+from ..backend import as_array, device_of, get_array_module
 from . import GradcheckCase
 from .math import normalize_axes, reshape
 
@@ -37,8 +38,91 @@ def repeat(input, repeats, axis=None):
     return Repeat(int(repeats), normalize_axes(axis, x.ndim)[0])(x)
 
 
-__all__ = ["repeat"]
+# --- resizing images -------------------------------------------------------------------------
+
+RESIZE_METHODS = ("bilinear", "nearest")
+
+
+def interpolation_matrix(in_size, out_size, method):
+    """The (out_size, in_size) matrix A with y = A @ x resizing a signal as ``tf.image.resize`` does,
+    with half-pixel centres: output i looks at input position c = (i + 1/2)·in/out.
+
+    - ``"nearest"``: A[i, min(floor(c), in - 1)] = 1.
+    - ``"bilinear"``: s = c - 1/2, t = s - floor(s); A[i, lo] = 1 - t, A[i, hi] = t with
+      lo = max(floor(s), 0), hi = min(ceil(s), in - 1): beyond the edges the edge value is repeated.
+
+    The positions and weights are computed in float32 (as TensorFlow's kernels compute them), and
+    returned as a float32 NumPy array.
+    """
+    f32 = np.float32
+    centres = (np.arange(out_size, dtype=f32) + f32(0.5)) * (f32(in_size) / f32(out_size))
+    rows, a = np.arange(out_size), np.zeros((out_size, in_size), dtype=f32)
+    if method == "nearest":
+        a[rows, np.minimum(np.floor(centres).astype(int), in_size - 1)] = 1
+        return a
+    s = centres - f32(0.5)
+    lo = np.maximum(np.floor(s), 0).astype(int)
+    hi = np.minimum(np.ceil(s), in_size - 1).astype(int)
+    t = np.where(hi == lo, f32(0), s - np.floor(s))  # one neighbour only: it takes the whole weight
+    a[rows, lo] = f32(1) - t
+    a[rows, hi] += t
+    return a
+
+
+def _apply_per_image(a_h, a_w, x):
+    """A_h · x[n, :, :, c] · A_wᵀ for every image n and channel c of an NHWC array."""
+    xp = get_array_module(x)
+    n, h, w, c = x.shape
+    rows = xp.matmul(a_h, x.reshape(n, h, w * c))  # each image as an H × (W·C) matrix
+    rows = rows.reshape(n * a_h.shape[0], w, c)    # each new row as a W × C matrix
+    return xp.matmul(a_w, rows).reshape(n, a_h.shape[0], a_w.shape[0], c)
+
+
+class Resize(Function):
+    """y[n, :, :, c] = A_h · x[n, :, :, c] · A_wᵀ (A from ``interpolation_matrix``); resizing is
+    linear, so the gradient is the same product with the transposed matrices:
+    gx[n, :, :, c] = A_hᵀ · gy[n, :, :, c] · A_w."""
+
+    def __init__(self, size, method):
+        self.size, self.method = size, method
+
+    def forward(self, x):
+        def matrix(n, new_n):  # in x's dtype, on x's device
+            return as_array(interpolation_matrix(n, new_n, self.method), dtype=x.dtype, device=device_of(x))
+
+        self.a_h, self.a_w = matrix(x.shape[1], self.size[0]), matrix(x.shape[2], self.size[1])
+        return _apply_per_image(self.a_h, self.a_w, x)
+
+    def backward(self, gy):
+        return _apply_per_image(self.a_h.T, self.a_w.T, gy)
+
+
+def resize(images, size, method="bilinear"):
+    """Like ``tf.image.resize`` (half-pixel centres, no antialiasing): (N, H, W, C) or (H, W, C)
+    images to ``size = (new_height, new_width)``, by ``method`` "bilinear" or "nearest".
+    Unlike TensorFlow, whose bilinear resize computes and returns float32, the result keeps the
+    dtype of ``images`` (float64 stays float64, as Keras' ``ops.image.resize`` casts it back)."""
+    x = as_tensor(images)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"resize: images must have rank 4 (N, H, W, C) or 3 (H, W, C), got shape {x.shape}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"resize: images must be a float tensor, got dtype {x.dtype}")
+    if (isinstance(size, (str, bytes)) or not hasattr(size, "__len__") or len(size) != 2
+            or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0 for n in size)):
+        raise ValueError(f"resize: size must be two positive integers (new_height, new_width), got {size!r}")
+    if method not in RESIZE_METHODS:
+        raise ValueError(f"resize: method must be one of {list(RESIZE_METHODS)}, got {method!r}")
+    size = (int(size[0]), int(size[1]))
+    if x.ndim == 3:
+        return reshape(Resize(size, method)(reshape(x, (1, *x.shape))), (*size, x.shape[-1]))
+    return Resize(size, method)(x)
+
+
+__all__ = ["repeat", "resize"]
 
 GRADCHECK_CASES = {
     "repeat": GradcheckCase(lambda x: repeat(x, 3, axis=1), [(2, 3, 2)]),
+    "resize[bilinear]": GradcheckCase(lambda x: resize(x, (5, 7)), [(2, 3, 4, 2)]),
+    "resize[bilinear,down]": GradcheckCase(lambda x: resize(x, (2, 3)), [(1, 5, 4, 3)]),
+    "resize[nearest]": GradcheckCase(lambda x: resize(x, (5, 3), method="nearest"), [(2, 3, 4, 1)]),
 }
