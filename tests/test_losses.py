@@ -9,7 +9,7 @@ from helpers import assert_close
 
 import minicnn as mc
 
-LOSSES = {  # id: (minicnn class name, Keras class name, kwargs)
+LOSSES = {  # id: (class name in minicnn and Keras, kwargs[, labels: "binary" | "soft" | "pm1" for make_data])
     "cce-logits": ("CategoricalCrossentropy", dict(from_logits=True)),
     "cce-probs": ("CategoricalCrossentropy", dict(from_logits=False)),
     "cce-logits-smooth0.1": ("CategoricalCrossentropy", dict(from_logits=True, label_smoothing=0.1)),
@@ -17,16 +17,69 @@ LOSSES = {  # id: (minicnn class name, Keras class name, kwargs)
     "scce-logits": ("SparseCategoricalCrossentropy", dict(from_logits=True)),
     "scce-probs": ("SparseCategoricalCrossentropy", dict(from_logits=False)),
     "mse": ("MeanSquaredError", dict()),
+    "bce-probs-binary": ("BinaryCrossentropy", dict(), "binary"),
+    "bce-probs-soft": ("BinaryCrossentropy", dict(), "soft"),
+    "bce-logits-binary": ("BinaryCrossentropy", dict(from_logits=True), "binary"),
+    "bce-logits-soft": ("BinaryCrossentropy", dict(from_logits=True), "soft"),
+    "bce-probs-smooth0.2": ("BinaryCrossentropy", dict(label_smoothing=0.2), "binary"),
+    "bce-logits-smooth0.1-axis0": ("BinaryCrossentropy", dict(from_logits=True, label_smoothing=0.1, axis=0),
+                                   "binary"),
+    "focal-probs-binary": ("BinaryFocalCrossentropy", dict(), "binary"),
+    "focal-logits-soft": ("BinaryFocalCrossentropy", dict(from_logits=True), "soft"),
+    "focal-logits-balanced-gamma1.5": ("BinaryFocalCrossentropy", dict(
+        from_logits=True, apply_class_balancing=True, alpha=0.3, gamma=1.5), "binary"),
+    "focal-probs-smooth0.1-axis1": ("BinaryFocalCrossentropy", dict(label_smoothing=0.1, axis=1), "soft"),
+    "mae": ("MeanAbsoluteError", dict()),
+    "mape": ("MeanAbsolutePercentageError", dict()),
+    "msle": ("MeanSquaredLogarithmicError", dict()),
+    "huber": ("Huber", dict()),
+    "huber-delta0.3": ("Huber", dict(delta=0.3)),
+    "kld": ("KLDivergence", dict()),
+    "hinge-binary": ("Hinge", dict(), "binary"),
+    "hinge-pm1": ("Hinge", dict(), "pm1"),
+    "squared-hinge-binary": ("SquaredHinge", dict(), "binary"),
+    "squared-hinge-pm1": ("SquaredHinge", dict(), "pm1"),
+    "categorical-hinge": ("CategoricalHinge", dict()),
 }
 REDUCTIONS = ["sum_over_batch_size", "sum", None, "none"]
 DTYPES = [np.float32, np.float64]
 SHAPES = [(6, 5), (2, 3, 4)]
 
 
-def make_data(rng, kind, kwargs, shape, dtype):
-    """(y_true, y_pred) for a loss: soft labels or integer labels, logits or unnormalised probabilities."""
-    if kind == "MeanSquaredError":
+BINARY = ("BinaryCrossentropy", "BinaryFocalCrossentropy", "Hinge", "SquaredHinge")
+REGRESSION = ("MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError", "Huber")
+
+
+def binary_labels(rng, shape, labels):
+    """Labels in {0, 1} ("binary"), in [0, 1] ("soft") or in {-1, 1} ("pm1")."""
+    if labels == "soft":
+        return rng.uniform(0.0, 1.0, shape)
+    values = rng.integers(0, 2, shape).astype(float)
+    return 2 * values - 1 if labels == "pm1" else values
+
+
+def make_data(rng, kind, kwargs, shape, dtype, labels="soft"):
+    """(y_true, y_pred) for a loss: soft, binary or integer labels, logits or unnormalised probabilities,
+    or real targets for the regression losses."""
+    if kind in REGRESSION:
         return rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype)
+    if kind == "MeanSquaredLogarithmicError":  # some values below 0, where Keras clips to epsilon
+        return rng.uniform(-0.5, 3.0, shape).astype(dtype), rng.uniform(-0.5, 3.0, shape).astype(dtype)
+    if kind in BINARY:
+        y_true = binary_labels(rng, shape, labels)
+        if kwargs.get("from_logits") or kind in ("Hinge", "SquaredHinge"):
+            y_pred = 3 * rng.standard_normal(shape)
+        else:  # probabilities, with an exact 0 and 1 that Keras clips to [1e-7, 1 - 1e-7]
+            y_pred = rng.uniform(0.0, 1.0, shape)
+            y_pred.flat[:2] = [0.0, 1.0]
+        return y_true.astype(dtype), y_pred.astype(dtype)
+    if kind == "CategoricalHinge":
+        y_true = np.eye(shape[-1])[rng.integers(0, shape[-1], shape[:-1])]
+        return y_true.astype(dtype), rng.standard_normal(shape).astype(dtype)
+    if kind == "KLDivergence":  # distributions, one true probability 0 (clipped to 1e-7 by Keras)
+        y_true = rng.dirichlet(np.ones(shape[-1]), shape[:-1])
+        y_true.flat[0] = 0.0
+        return y_true.astype(dtype), rng.dirichlet(np.ones(shape[-1]), shape[:-1]).astype(dtype)
     if kwargs.get("from_logits"):
         y_pred = 3 * rng.standard_normal(shape)
     else:
@@ -72,8 +125,8 @@ def compare(tf, name, kwargs, y_true, y_pred, dtype, what, rng=None, reduction="
 @pytest.mark.parametrize("reduction", REDUCTIONS, ids=lambda r: f"reduction={r}")
 @pytest.mark.parametrize("loss_id", sorted(LOSSES))
 def test_loss_and_gradient_match_keras(tf, rng, loss_id, reduction, dtype, shape):
-    name, kwargs = LOSSES[loss_id]
-    y_true, y_pred = make_data(rng, name, kwargs, shape, dtype)
+    name, kwargs, *labels = LOSSES[loss_id]
+    y_true, y_pred = make_data(rng, name, kwargs, shape, dtype, *labels)
     compare(tf, name, kwargs, y_true, y_pred, dtype, f"{loss_id} reduction={reduction!r}", rng, reduction)
 
 
@@ -119,14 +172,64 @@ def test_zero_probability_on_the_true_class_costs_minus_log_epsilon(tf, name, dt
     (mc.losses.SparseCategoricalCrossentropy(), np.array([0, 1, 3]), np.full((3, 3), 1 / 3), "label 3"),
     (mc.losses.SparseCategoricalCrossentropy(from_logits=True), np.array([0, -1, 2]), np.ones((3, 3)), "label -1"),
     (mc.losses.SparseCategoricalCrossentropy(from_logits=True), np.array([0, 1]), np.ones((3, 3)), r"\(2,\)"),
+    (mc.losses.BinaryCrossentropy(), np.ones((4, 3)), np.full((4, 1), 0.5), r"\(4, 3\).*\(4, 1\)"),
+    (mc.losses.BinaryCrossentropy(from_logits=True), np.ones(4), np.ones((4, 2)), r"\(4,\).*\(4, 2\)"),
+    (mc.losses.BinaryFocalCrossentropy(), np.ones((2, 3)), np.full((3, 3), 0.5), r"\(2, 3\).*\(3, 3\)"),
+    (mc.losses.BinaryCrossentropy(axis=2), np.ones((4, 3)), np.full((4, 3), 0.5), "axis=2"),
+    (mc.losses.MeanAbsoluteError(), np.ones((4, 3)), np.ones((4, 2)), r"\(4, 3\).*\(4, 2\)"),
+    (mc.losses.Huber(), np.ones((5, 3)), np.ones((4, 3)), r"\(5, 3\).*\(4, 3\)"),
+    (mc.losses.KLDivergence(), np.ones((4, 3)), np.ones((4, 2)), r"\(4, 3\).*\(4, 2\)"),
 ], ids=["cce-shape", "cce-logits-batch", "mse-shape", "scce-label-too-big", "scce-label-negative",
-        "scce-label-count"])
+        "scce-label-count", "bce-shape", "bce-rank", "focal-batch", "bce-axis", "mae-shape", "huber-batch",
+        "kld-shape"])
 def test_bad_inputs_raise_value_error(loss, y_true, y_pred, message):
     with pytest.raises(ValueError, match=message):
         loss(y_true, y_pred.astype(np.float32))
 
 
-@pytest.mark.parametrize("name", ["CategoricalCrossentropy", "SparseCategoricalCrossentropy", "MeanSquaredError"])
+@pytest.mark.parametrize("make, message", [
+    (lambda: mc.losses.BinaryCrossentropy(label_smoothing=1.5), "label_smoothing.*1.5"),
+    (lambda: mc.losses.BinaryFocalCrossentropy(label_smoothing=-0.1), "label_smoothing.*-0.1"),
+    (lambda: mc.losses.BinaryFocalCrossentropy(gamma=-1.0), "gamma.*-1.0"),
+    (lambda: mc.losses.Huber(delta=-1.0), "delta.*-1.0"),
+    (lambda: mc.losses.Huber(delta="1"), "delta.*'1'"),
+], ids=["bce-smoothing", "focal-smoothing", "focal-gamma", "huber-delta-negative", "huber-delta-string"])
+def test_bad_arguments_raise_value_error(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_sigmoid_cross_entropy_arguments_are_required():
+    with pytest.raises(ValueError, match="logits is required"):
+        mc.functional.sigmoid_cross_entropy_with_logits(labels=np.ones(3))
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("name", ["BinaryCrossentropy", "BinaryFocalCrossentropy"])
+def test_binary_huge_logits_are_stable(tf, name, dtype):
+    logits = np.array([[1e4, -1e4], [-1e4, 1e4], [0.0, 50.0]], dtype)
+    y_true = np.array([[0.0, 1.0], [1.0, 1.0], [1.0, 0.0]], dtype)
+    value = compare(tf, name, dict(from_logits=True), y_true, logits, dtype, f"{name} logits ±1e4", reduction=None)
+    if name == "BinaryCrossentropy":  # the logits' own cross-entropy, not the clipped -log(1e-7)
+        assert value[0] == pytest.approx(1e4, rel=1e-6) and value[1] == pytest.approx(5e3, rel=1e-6)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("labels, shape", [((7,), (7, 1)), ((7, 1), (7,))], ids=["labels(N,)-pred(N,1)",
+                                                                                    "labels(N,1)-pred(N,)"])
+@pytest.mark.parametrize("name, kwargs", [("BinaryCrossentropy", {}), ("BinaryCrossentropy", dict(from_logits=True)),
+                                          ("Hinge", {}), ("MeanAbsoluteError", {}), ("Huber", {})],
+                         ids=["bce", "bce-logits", "hinge", "mae", "huber"])
+def test_column_and_flat_labels_are_aligned_as_keras_does(tf, rng, name, kwargs, labels, shape, dtype):
+    y_true = rng.integers(0, 2, labels).astype(dtype)
+    y_pred = rng.uniform(0.05, 0.95, shape).astype(dtype)
+    compare(tf, name, kwargs, y_true, y_pred, dtype, f"{name} labels {labels} vs y_pred {shape}", rng, None)
+
+
+@pytest.mark.parametrize("name", ["CategoricalCrossentropy", "SparseCategoricalCrossentropy", "MeanSquaredError",
+                                  "BinaryCrossentropy", "BinaryFocalCrossentropy", "MeanAbsoluteError",
+                                  "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "Huber", "KLDivergence",
+                                  "Hinge", "SquaredHinge", "CategoricalHinge"])
 def test_unknown_reduction_raises(name):
     with pytest.raises(ValueError, match="reduction"):
         getattr(mc.losses, name)(reduction="average")
@@ -136,9 +239,29 @@ def test_unknown_reduction_raises(name):
     ("CategoricalCrossentropy", ["from_logits", "label_smoothing", "reduction"]),
     ("SparseCategoricalCrossentropy", ["from_logits", "reduction"]),
     ("MeanSquaredError", ["reduction"]),
+    ("BinaryCrossentropy", ["from_logits", "label_smoothing", "axis", "reduction"]),
+    ("BinaryFocalCrossentropy", ["apply_class_balancing", "alpha", "gamma", "from_logits", "label_smoothing", "axis",
+                                 "reduction"]),
+    ("Huber", ["reduction"]),  # Keras' config has no delta; tests/test_registries.py compares the signatures
+    ("KLDivergence", ["reduction"]),
 ], ids=lambda v: v if isinstance(v, str) else None)
 def test_defaults_equal_keras_defaults(tf, name, keys):
     config = getattr(tf.keras.losses, name)().get_config()
     ours = getattr(mc.losses, name)()
     for key in keys:
         assert getattr(ours, key) == config[key], f"{name}.{key}"
+
+
+@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "sum", "mean_with_sample_weight", "none"])
+@pytest.mark.parametrize("loss_id", sorted(LOSSES))
+def test_sample_weights_match_keras(tf, rng, loss_id, reduction):
+    """loss(y_true, y_pred, sample_weight): each example's loss scaled before the reduction."""
+    name, kwargs, *labels = LOSSES[loss_id]
+    y_true, y_pred = make_data(rng, name, kwargs, (6, 5), np.float32, *labels)
+    weights = rng.uniform(0.0, 2.0, 6 if kwargs.get("axis", -1) != 0 else 5).astype(np.float32)
+    ours = getattr(mc.losses, name)(reduction=reduction, **kwargs)
+    theirs = getattr(tf.keras.losses, name)(reduction=reduction, **kwargs)
+    expected = theirs(tf.constant(y_true), tf.constant(y_pred), sample_weight=tf.constant(weights)).numpy()
+    got = ours(y_true, mc.Tensor(y_pred), sample_weight=weights).numpy()
+    assert got.shape == expected.shape
+    assert_close(got, expected, np.float32, f"{loss_id} with sample weights, reduction={reduction}")

@@ -1,11 +1,12 @@
-"""Softmax cross-entropy (dense and sparse labels) as fused, numerically stable Functions."""
+"""Softmax cross-entropy (dense and sparse labels) and sigmoid cross-entropy as fused, numerically
+stable Functions."""
 
 import numpy as np
 
 from ..autograd import Function, as_tensor
 from ..backend import get_array_module, to_numpy, unwrap
 from . import GradcheckCase
-from .activation import log_softmax_array
+from .activation import log_softmax_array, sigmoid_array
 from .math import normalize_axes, reduce_mean, reshape, same_dtype_operands, square, sub
 
 
@@ -53,6 +54,22 @@ class SparseSoftmaxCrossEntropy(Function):
         return grad.reshape(self.log_p.shape) * gy[..., None]
 
 
+class SigmoidCrossEntropy(Function):
+    """loss = -z·log σ(x) - (1 - z)·log(1 - σ(x)) = max(x, 0) - x·z + log(1 + exp(-|x|)), elementwise.
+
+    d logits = gy·(σ(x) - z);  d labels = -gy·x.
+    """
+
+    def forward(self, labels, logits):
+        xp = get_array_module(logits)
+        self.labels, self.logits = labels, logits
+        return xp.maximum(logits, 0) - logits * labels + xp.log1p(xp.exp(-xp.abs(logits)))
+
+    def backward(self, gy):
+        g_labels = -gy * self.logits if self.needs_input_grad[0] else None
+        return g_labels, gy * (sigmoid_array(self.logits) - self.labels)
+
+
 def match_ranks(y_true, y_pred):
     """Keras' rule before a loss: when the ranks differ by one and the longer ends in a 1,
     expand a rank-1 partner (else squeeze the 1), so that (N,) against (N, 1) never broadcasts
@@ -89,6 +106,20 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1):
     return SoftmaxCrossEntropy(normalize_axes(axis, logits.ndim)[0])(labels, logits)
 
 
+def sigmoid_cross_entropy_with_logits(labels=None, logits=None):
+    """Like ``tf.nn.sigmoid_cross_entropy_with_logits``: elementwise loss of independent binary
+    outcomes, ``labels`` z in [0, 1] and ``logits`` x of the same shape; finite for any x."""
+    for name, value in (("labels", labels), ("logits", logits)):
+        if value is None:
+            raise ValueError(f"sigmoid_cross_entropy_with_logits: {name} is required, got None")
+    labels, logits = same_dtype_operands(labels, logits, "sigmoid_cross_entropy_with_logits")
+    if labels.shape != logits.shape:
+        raise ValueError(
+            f"sigmoid_cross_entropy_with_logits: labels shape {labels.shape} != logits shape {logits.shape}"
+        )
+    return SigmoidCrossEntropy()(labels, logits)
+
+
 def sparse_softmax_cross_entropy_with_logits(labels, logits):
     """Like ``tf.nn.sparse_softmax_cross_entropy_with_logits``: integer labels of shape logits.shape[:-1]."""
     logits = as_tensor(logits)
@@ -116,7 +147,8 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits):
     return SparseSoftmaxCrossEntropy(raw.astype(np.int64))(logits)
 
 
-__all__ = ["softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits", "mean_squared_error"]
+__all__ = ["softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits",
+           "sigmoid_cross_entropy_with_logits", "mean_squared_error"]
 
 GRADCHECK_CASES = {
     "softmax_cross_entropy_with_logits": GradcheckCase(
@@ -125,5 +157,9 @@ GRADCHECK_CASES = {
                                                                    [(3, 4), (3, 4)], positive=True),
     "sparse_softmax_cross_entropy_with_logits": GradcheckCase(
         lambda z: sparse_softmax_cross_entropy_with_logits(np.array([[0, 2], [3, 1]]), z), [(2, 2, 4)]),
+    "sigmoid_cross_entropy_with_logits": GradcheckCase(
+        lambda x: sigmoid_cross_entropy_with_logits(np.array([[0.0, 1.0, 0.3], [1.0, 0.0, 0.9]]), x), [(2, 3)]),
+    "sigmoid_cross_entropy_with_logits[soft_labels]": GradcheckCase(sigmoid_cross_entropy_with_logits,
+                                                                   [(3, 4), (3, 4)]),
     "mean_squared_error": GradcheckCase(mean_squared_error, [(3, 4), (3, 4)]),
 }

@@ -170,6 +170,18 @@ class Square(Function):
         return 2 * self.x * gy
 
 
+class Abs(Function):
+    """y = |x|;  dy/dx = sign(x), 0 at x = 0 (as TensorFlow)."""
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        self.sign = xp.sign(x)
+        return xp.abs(x)
+
+    def backward(self, gy):
+        return gy * self.sign
+
+
 class ClipByValue(Function):
     """y = min(max(x, lo), hi); the gradient passes where lo <= x <= hi (as TensorFlow)."""
 
@@ -407,6 +419,11 @@ def square(x):
     return Square()(x)
 
 
+def abs(x):
+    """Like ``tf.math.abs`` for real tensors: |x| elementwise, gradient sign(x) (0 at 0)."""
+    return Abs()(x)
+
+
 def clip_by_value(t, clip_value_min, clip_value_max):
     """Like ``tf.clip_by_value``: the bounds are numbers or arrays that broadcast to ``t``."""
     t = as_tensor(t)
@@ -581,7 +598,7 @@ def bias_add(value, bias):
 
 
 __all__ = [
-    "add", "subtract", "multiply", "divide", "pow", "negative", "neg", "exp", "log", "sqrt", "square",
+    "add", "subtract", "multiply", "divide", "pow", "negative", "neg", "exp", "log", "sqrt", "square", "abs",
     "clip_by_value", "cast", "matmul", "reduce_sum", "reduce_mean", "reduce_max", "reduce_min",
     "reshape", "transpose", "broadcast_to", "concat", "stack", "split", "pad", "bias_add",
 ]
@@ -597,6 +614,7 @@ GRADCHECK_CASES = {
     "log": GradcheckCase(log, [(3, 4)], positive=True),
     "sqrt": GradcheckCase(sqrt, [(3, 4)], positive=True),
     "square": GradcheckCase(square, [(3, 4)]),
+    "abs": GradcheckCase(abs, [(3, 4)]),
     "clip_by_value": GradcheckCase(lambda x: clip_by_value(x, -0.5, 0.7), [(3, 4)]),
     "cast": GradcheckCase(lambda x: cast(x, np.float64) * x, [(3, 4)]),
     "matmul": GradcheckCase(matmul, [(2, 3, 4), (4, 5)]),
