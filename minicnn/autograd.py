@@ -79,6 +79,16 @@ class Tensor:
         """The data as a NumPy array (copied from the GPU if needed)."""
         return backend.to_numpy(self.data)
 
+    def __array__(self, dtype=None, copy=None):
+        """``np.asarray(t)``: the values of a CPU tensor as a read-only view (a copy with
+        ``copy=True``). A GPU tensor refuses, as CuPy arrays do: use ``t.numpy()``."""
+        if backend.is_cupy_array(self.data):
+            raise TypeError("Implicit conversion of a GPU tensor to a NumPy array is not allowed; use t.numpy()")
+        view = self.data.view()
+        view.flags.writeable = False
+        values = view if dtype is None else view.astype(dtype, copy=False)
+        return values.copy() if copy else values
+
     def item(self):
         return self.numpy().item()
 

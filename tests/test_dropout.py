@@ -139,3 +139,21 @@ def test_rate_zero_is_the_identity():
 def test_invalid_rate_raises(rate):
     with pytest.raises(ValueError, match="rate"):
         F.dropout(np.ones((2, 3), np.float32), rate, seed=0)
+
+
+@pytest.mark.parametrize("rate", [0.25, 0.5])
+def test_spatial_dropout2d_drops_whole_maps_as_keras(tf, rate):
+    """Random masks differ, so both layers are checked for the same contract: each (sample, channel)
+    map is all kept (times 1/(1-rate)) or all zero while training; inference is the identity."""
+    x = _positive((6, 5, 4, 40), np.float32)
+    for layer, run in ((mc.layers.SpatialDropout2D(rate, seed=3), lambda l, t: l(t, training=True).numpy()),
+                       (tf.keras.layers.SpatialDropout2D(rate, seed=3), lambda l, t: l(t, training=True).numpy())):
+        y = run(layer, x)
+        ratio = y / x
+        per_map = ratio[:, :1, :1, :]
+        assert np.allclose(ratio, per_map), f"{type(layer).__module__}: a map is partly dropped"
+        assert np.all(np.isclose(per_map, 0) | np.isclose(per_map, 1 / (1 - rate), rtol=1e-6))
+        assert 0.5 * rate < (per_map == 0).mean() < 1.6 * rate
+    np.testing.assert_array_equal(mc.layers.SpatialDropout2D(rate)(x).numpy(), x)
+    with pytest.raises(ValueError, match="NHWC"):
+        mc.layers.SpatialDropout2D(rate, data_format="channels_first")

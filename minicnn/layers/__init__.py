@@ -4,6 +4,6 @@ re-exported here (``mc.layers.Conv2D``), so a new layer is exported where it is 
 from ..registry import reexport
 from .base import LAYERS, Layer
 
-MODULES = ("core", "conv", "pooling", "normalization", "merge", "reshaping")
+MODULES = ("input_layer", "core", "lambda_layer", "conv", "pooling", "normalization", "merge", "reshaping", "activation")
 
 __all__ = ["Layer", *reexport(globals(), __name__, MODULES)]

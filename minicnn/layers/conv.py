@@ -3,7 +3,7 @@
 from .. import activations, regularizers
 from ..ops.conv import conv2d, conv2d_transpose, conv_method, depthwise_conv2d, separable_conv2d
 from ..ops.geometry import effective_kernel, spatial_pair
-from .base import Layer
+from .base import Layer, positive_int
 
 
 def _padding(padding):
@@ -31,6 +31,9 @@ class _Conv(Layer):
             raise ValueError(f"{self.name}: expected NHWC input with known channels, got shape {tuple(input_shape)}")
         return input_shape[-1]
 
+    def _bias(self, shape):
+        return self.add_weight(shape=shape, initializer=self.bias_initializer, name="bias") if self.use_bias else None
+
     def _finish(self, y):
         if self.use_bias:
             y = y + self.bias
@@ -45,16 +48,17 @@ class Conv2D(_Conv):
                  kernel_regularizer=None, **kwargs):
         super().__init__(kernel_size, strides, padding, dilation_rate, activation, use_bias, bias_initializer,
                          **kwargs)
-        self.filters, self.kernel_initializer = int(filters), kernel_initializer
+        self.filters, self.kernel_initializer = positive_int(filters, "filters", "Conv2D"), kernel_initializer
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         conv_method(method)
         self.method = method
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
-        self.kernel = self.add_weight("kernel", (*self.kernel_size, channels, self.filters), self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer)
-        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer) if self.use_bias else None
+        self.kernel = self.add_weight(shape=(*self.kernel_size, channels, self.filters),
+                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+                                      name="kernel")
+        self.bias = self._bias((self.filters,))
 
     def call(self, inputs):
         return self._finish(conv2d(inputs, self.kernel, self.strides, self.padding, self.dilation_rate, self.method))
@@ -77,13 +81,15 @@ class Conv2DTranspose(_Conv):
                  **kwargs):
         super().__init__(kernel_size, strides, padding, dilation_rate, activation, use_bias, bias_initializer,
                          **kwargs)
-        self.filters, self.kernel_initializer = int(filters), kernel_initializer
+        self.filters = positive_int(filters, "filters", "Conv2DTranspose")
+        self.kernel_initializer = kernel_initializer
         self.output_padding = None if output_padding is None else spatial_pair(output_padding, "output_padding")
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
-        self.kernel = self.add_weight("kernel", (*self.kernel_size, self.filters, channels), self.kernel_initializer)
-        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer) if self.use_bias else None
+        self.kernel = self.add_weight(shape=(*self.kernel_size, self.filters, channels),
+                                      initializer=self.kernel_initializer, name="kernel")
+        self.bias = self._bias((self.filters,))
 
     def call(self, inputs):
         extra = self.output_padding or (None, None)
@@ -102,14 +108,14 @@ class DepthwiseConv2D(_Conv):
                  **kwargs):
         super().__init__(kernel_size, strides, padding, dilation_rate, activation, use_bias, bias_initializer,
                          **kwargs)
-        self.depth_multiplier, self.depthwise_initializer = int(depth_multiplier), depthwise_initializer
+        self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier", "DepthwiseConv2D")
+        self.depthwise_initializer = depthwise_initializer
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
-        self.kernel = self.add_weight("kernel", (*self.kernel_size, channels, self.depth_multiplier),
-                                      self.depthwise_initializer)
-        self.bias = (self.add_weight("bias", (channels * self.depth_multiplier,), self.bias_initializer)
-                     if self.use_bias else None)
+        self.kernel = self.add_weight(shape=(*self.kernel_size, channels, self.depth_multiplier),
+                                      initializer=self.depthwise_initializer, name="kernel")
+        self.bias = self._bias((channels * self.depth_multiplier,))
 
     def call(self, inputs):
         return self._finish(depthwise_conv2d(inputs, self.kernel, self.strides, self.padding, self.dilation_rate))
@@ -123,16 +129,17 @@ class SeparableConv2D(_Conv):
                  pointwise_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
         super().__init__(kernel_size, strides, padding, dilation_rate, activation, use_bias, bias_initializer,
                          **kwargs)
-        self.filters, self.depth_multiplier = int(filters), int(depth_multiplier)
+        self.filters = positive_int(filters, "filters", "SeparableConv2D")
+        self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier", "SeparableConv2D")
         self.depthwise_initializer, self.pointwise_initializer = depthwise_initializer, pointwise_initializer
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
-        self.depthwise_kernel = self.add_weight("depthwise_kernel", (*self.kernel_size, channels,
-                                                self.depth_multiplier), self.depthwise_initializer)
-        self.pointwise_kernel = self.add_weight("pointwise_kernel", (1, 1, channels * self.depth_multiplier,
-                                                self.filters), self.pointwise_initializer)
-        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer) if self.use_bias else None
+        self.depthwise_kernel = self.add_weight(shape=(*self.kernel_size, channels, self.depth_multiplier),
+                                                initializer=self.depthwise_initializer, name="depthwise_kernel")
+        self.pointwise_kernel = self.add_weight(shape=(1, 1, channels * self.depth_multiplier, self.filters),
+                                                initializer=self.pointwise_initializer, name="pointwise_kernel")
+        self.bias = self._bias((self.filters,))
 
     def call(self, inputs):
         return self._finish(separable_conv2d(inputs, self.depthwise_kernel, self.pointwise_kernel, self.strides,

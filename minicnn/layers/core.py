@@ -5,7 +5,7 @@ import numpy as np
 from .. import activations, regularizers
 from ..ops.dropout import dropout
 from ..ops.math import matmul, reshape
-from .base import Layer
+from .base import Layer, positive_int
 
 
 class Dense(Layer):
@@ -15,9 +15,7 @@ class Dense(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, **kwargs):
         super().__init__(**kwargs)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        if int(units) <= 0:
-            raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
-        self.units, self.use_bias = int(units), use_bias
+        self.units, self.use_bias = positive_int(units, "units", "Dense"), use_bias
         self.activation = activations.get(activation)
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
 
@@ -25,9 +23,10 @@ class Dense(Layer):
         in_features = input_shape[-1]
         if in_features is None:
             raise ValueError(f"{self.name}: the last axis of the input must be known, got shape {input_shape}")
-        self.kernel = self.add_weight("kernel", (in_features, self.units), self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer)
-        self.bias = self.add_weight("bias", (self.units,), self.bias_initializer) if self.use_bias else None
+        self.kernel = self.add_weight(shape=(in_features, self.units), initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, name="kernel")
+        self.bias = (self.add_weight(shape=(self.units,), initializer=self.bias_initializer, name="bias")
+                     if self.use_bias else None)
 
     def call(self, inputs):
         if inputs.ndim < 2 or inputs.shape[-1] != self.kernel.shape[0]:
@@ -70,4 +69,21 @@ class Dropout(Layer):
         return dropout(inputs, self.rate, self.noise_shape, self.generator, training=bool(training))
 
 
-__all__ = ["Dense", "Flatten", "Activation", "Dropout"]
+class SpatialDropout2D(Dropout):
+    """Dropout of whole feature maps: while training, each (sample, channel) map of an NHWC input is
+    kept with probability 1 - rate (and scaled by 1/(1 - rate)) or zeroed entirely."""
+
+    def __init__(self, rate, data_format=None, seed=None, **kwargs):
+        if data_format not in (None, "channels_last"):
+            raise ValueError(f"SpatialDropout2D: data_format must be 'channels_last' (minicnn is NHWC), "
+                             f"got {data_format!r}")
+        super().__init__(rate, seed=seed, **kwargs)
+
+    def call(self, inputs, training=None):
+        if inputs.ndim != 4:
+            raise ValueError(f"{self.name}: expected NHWC input of rank 4, got shape {inputs.shape}")
+        n, _, _, c = inputs.shape
+        return dropout(inputs, self.rate, (n, 1, 1, c), self.generator, training=bool(training))
+
+
+__all__ = ["Dense", "Flatten", "Activation", "Dropout", "SpatialDropout2D"]

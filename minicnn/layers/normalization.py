@@ -5,7 +5,7 @@ import numpy as np
 from ..autograd import no_grad
 from ..ops.math import normalize_axes, reshape
 from ..ops.norm import batch_normalization, fused_batch_norm, moments
-from .base import Layer
+from .base import Layer, positive_int
 
 
 def _axes(axis, ndim, name):
@@ -34,11 +34,13 @@ class BatchNormalization(Layer):
         shape = tuple(input_shape[i] for i in self.channel_axis)
         if None in shape:
             raise ValueError(f"{self.name}: the normalised axis must have a known size, got input {input_shape}")
-        self.gamma = self.add_weight("gamma", shape, self.initializers["gamma"]) if self.scale else None
-        self.beta = self.add_weight("beta", shape, self.initializers["beta"]) if self.center else None
-        self.moving_mean = self.add_weight("moving_mean", shape, self.initializers["moving_mean"], trainable=False)
-        self.moving_variance = self.add_weight("moving_variance", shape, self.initializers["moving_variance"],
-                                               trainable=False)
+        init = self.initializers
+        self.gamma = self.add_weight(shape=shape, initializer=init["gamma"], name="gamma") if self.scale else None
+        self.beta = self.add_weight(shape=shape, initializer=init["beta"], name="beta") if self.center else None
+        self.moving_mean = self.add_weight(shape=shape, initializer=init["moving_mean"], trainable=False,
+                                           name="moving_mean")
+        self.moving_variance = self.add_weight(shape=shape, initializer=init["moving_variance"], trainable=False,
+                                               name="moving_variance")
 
     def _broadcast(self, t, ndim):
         if t is None:
@@ -80,8 +82,10 @@ class LayerNormalization(Layer):
         self.norm_axes = _axes(self.axis, len(input_shape), self.name)
         shape = tuple(input_shape[i] for i in self.norm_axes)
         self.weight_shape = tuple(input_shape[i] if i in self.norm_axes else 1 for i in range(len(input_shape)))
-        self.gamma = self.add_weight("gamma", shape, self.gamma_initializer) if self.scale else None
-        self.beta = self.add_weight("beta", shape, self.beta_initializer) if self.center else None
+        self.gamma = (self.add_weight(shape=shape, initializer=self.gamma_initializer, name="gamma")
+                      if self.scale else None)
+        self.beta = (self.add_weight(shape=shape, initializer=self.beta_initializer, name="beta")
+                     if self.center else None)
 
     def call(self, inputs):
         mean, variance = moments(inputs, self.norm_axes, keepdims=True)
@@ -97,6 +101,8 @@ class GroupNormalization(Layer):
     def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", **kwargs):
         super().__init__(**kwargs)
+        if groups != -1:
+            positive_int(groups, "groups", "GroupNormalization")
         self.groups, self.axis, self.epsilon, self.center, self.scale = groups, axis, epsilon, center, scale
         self.beta_initializer, self.gamma_initializer = beta_initializer, gamma_initializer
 
@@ -107,8 +113,10 @@ class GroupNormalization(Layer):
         if groups <= 0 or channels % groups:
             raise ValueError(f"{self.name}: {channels} channels cannot be split into groups={self.groups}")
         self.group_count = groups
-        self.gamma = self.add_weight("gamma", (channels,), self.gamma_initializer) if self.scale else None
-        self.beta = self.add_weight("beta", (channels,), self.beta_initializer) if self.center else None
+        self.gamma = (self.add_weight(shape=(channels,), initializer=self.gamma_initializer, name="gamma")
+                      if self.scale else None)
+        self.beta = (self.add_weight(shape=(channels,), initializer=self.beta_initializer, name="beta")
+                     if self.center else None)
 
     def call(self, inputs):
         shape, axis, groups = inputs.shape, self.channel_axis, self.group_count

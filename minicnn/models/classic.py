@@ -7,7 +7,7 @@ Seed 000 (Keras textbook, ch. 5): ``cnn_mnist`` (Listing 5.1), ``y_network`` (Li
 """
 
 from .. import layers
-from ..graph import Input
+from ..layers import Input
 from ..model import Model, Sequential
 from .common import check_channels_last
 

@@ -1,7 +1,7 @@
 """DenseNet-BC for CIFAR-10 (seed 000, Listing 2.4.1 ``densenet-cifar10-2.4.1.py``), Functional API."""
 
 from .. import layers as L
-from ..graph import Input
+from ..layers import Input
 from ..model import Model
 from .common import check_channels_last
 

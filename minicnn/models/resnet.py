@@ -24,7 +24,7 @@
 
 from .. import layers as L
 from .. import regularizers
-from ..graph import Input
+from ..layers import Input
 from ..model import Model
 from .common import check_channels_last
 
