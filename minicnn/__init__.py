@@ -9,7 +9,7 @@ from .gradcheck import GradcheckError, GradcheckReport, gradcheck
 
 __version__ = "0.1.0"
 
-from . import activations, data, initializers, layers, losses, models, optimizers, regularizers
-from .layers import Layer
-from .graph import Input
+from . import activations, data, initializers, layers, losses, metrics, models, optimizers, regularizers
+from .layers import Input, Layer
 from .model import Model, Sequential
+from . import callbacks, checkpoint, interop, utils

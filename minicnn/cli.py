@@ -41,14 +41,35 @@ def _gradcheck(args):
     return 1 if failed else 0
 
 
+def positive_int(text):
+    """An argparse type: a whole number above zero, else a one-line error (no traceback)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
+    return value
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="minicnn", description="A CNN engine on NumPy/CuPy, checked against TensorFlow.")
-    verbs = parser.add_subparsers(dest="verb", required=True)
+    verbs = parser.add_subparsers(dest="verb")
 
     demo = verbs.add_parser("demo", help="train a small network on the handwritten digits and print test accuracy")
-    demo.add_argument("--epochs", type=int, default=30, help="passes over the training set (default 30)")
-    demo.add_argument("--batch-size", type=int, default=32, help="examples per step (default 32)")
-    demo.add_argument("--learning-rate", type=float, default=1e-3, help="Adam learning rate (default 1e-3)")
+    demo.add_argument("--epochs", type=positive_int, default=30, help="passes over the training set (default 30)")
+    demo.add_argument("--batch-size", type=positive_int, default=32, help="examples per step (default 32)")
+    demo.add_argument("--learning-rate", type=positive_float, default=1e-3, help="Adam learning rate (default 1e-3)")
     demo.add_argument("--seed", type=int, default=0, help="seed of the split, initial weights and shuffling")
     demo.add_argument("--quiet", action="store_true", help="print only the test accuracy")
     demo.set_defaults(run=_demo)
@@ -56,14 +77,18 @@ def build_parser():
     check = verbs.add_parser("gradcheck", help="check built-in operators' gradients numerically in float64")
     check.add_argument("ops", nargs="*", help="operator names (default: all; see --list)")
     check.add_argument("--list", action="store_true", help="list the operators that can be checked")
-    check.add_argument("--eps", type=float, default=1e-6, help="central-difference step (default 1e-6)")
+    check.add_argument("--eps", type=positive_float, default=1e-6, help="central-difference step (default 1e-6)")
     check.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
     check.set_defaults(run=_gradcheck)
     return parser
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.verb is None:  # plain `minicnn`: say what it can do
+        parser.print_help()
+        return 0
     return args.run(args)
 
 

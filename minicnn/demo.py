@@ -30,7 +30,7 @@ def run_demo(epochs=30, batch_size=32, learning_rate=1e-3, seed=0, verbose=1, pr
     start = time.perf_counter()
     model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, verbose=verbose)
     seconds = time.perf_counter() - start
-    results = model.evaluate(x_test, y_test, batch_size=256)
+    results = model.evaluate(x_test, y_test, batch_size=256, verbose=0, return_dict=True)
     results["train_seconds"] = seconds
     if verbose:
         print_fn(f"test accuracy: {results['accuracy']:.4f}  test loss: {results['loss']:.4f}  "

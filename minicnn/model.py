@@ -1,79 +1,233 @@
-"""``Model`` (subclass it and write ``call``) and ``Sequential``, with compile/fit/evaluate/summary."""
+"""``Model`` (functional, or subclassed with ``call``) and ``Sequential``, with Keras 3's
+compile / fit / evaluate / predict, ``*_on_batch``, summary and saving."""
+
+import weakref
 
 import numpy as np
 
-from . import graph, losses, optimizers, training
+from . import graph, optimizers, training
 from .autograd import Tensor, no_grad
-from .layers.base import Layer
+from .layers.base import Layer, unique_name
+from .layers.input_layer import Input, InputLayer
+from .summary import format_summary
 
 
 class Model(Layer):
-    """A layer that can be compiled and trained. Subclass it: create layers in ``__init__``
-    (they are tracked automatically) and compute in ``call(inputs, training=None)``."""
+    """A layer that can be compiled and trained.
 
-    optimizer = loss = None
-    metric_functions = ()
+    ``Model(inputs, outputs)`` builds a functional model from symbolic tensors (``mc.Input``);
+    inputs and outputs may be one tensor, a list, or a dict by name. Subclass it instead to write
+    ``call(inputs, training=None)``: layers kept in attributes (also in lists and dicts) are tracked.
+    """
+
+    optimizer = compiled_loss = None
+    stop_training = False
 
     def __init__(self, inputs=None, outputs=None, name=None, **kwargs):
-        """``Model(inputs, outputs)`` builds a functional model from symbolic tensors (``mc.Input``);
-        ``Model()`` (from a subclass) is a subclassed model."""
+        if name is None and type(self) is Model and inputs is not None:
+            name = unique_name("functional")  # Keras 3's name for Model(inputs, outputs)
         super().__init__(name=name, **kwargs)
+        self.compiled_metrics = training.CompiledMetrics(None, None, ["output"])
         if inputs is None and outputs is None:
             return
         if inputs is None or outputs is None:
             raise ValueError("Model: give both inputs and outputs (symbolic tensors from mc.Input), or neither")
-        self._graph_inputs, self._graph_outputs = graph.flatten(inputs), graph.flatten(outputs)
-        self._single_output = not isinstance(outputs, (list, tuple))
-        for t in self._graph_inputs + self._graph_outputs:
+        self._init_graph(inputs, outputs)
+
+    def _init_graph(self, inputs, outputs):
+        structure = {"inputs": inputs, "outputs": outputs}
+        flat = {key: list(value.values()) if isinstance(value, dict) else graph.flatten(value)
+                for key, value in structure.items()}
+        for t in flat["inputs"] + flat["outputs"]:
             if not isinstance(t, graph.SymbolicTensor):
-                raise TypeError(f"Model: inputs and outputs must be symbolic tensors, got {type(t).__name__}")
-        self._nodes = graph.topological_nodes(self._graph_outputs)
-        reachable = {id(t) for node in self._nodes for t in graph.flatten(node.inputs)}
-        missing = [t for t in self._graph_inputs if id(t) not in reachable and id(t) not in
-                   {id(o) for o in self._graph_outputs}]
-        if missing:
-            raise ValueError(f"Model: input {missing[0]} is not connected to the outputs")
-        self.layers = list({id(n.layer): n.layer for n in self._nodes}.values())
+                raise TypeError(f"Model: inputs and outputs must be symbolic tensors (from mc.Input), "
+                                f"got {type(t).__name__}")
+        for t in flat["inputs"]:
+            if not isinstance(t.node.layer, InputLayer):
+                raise ValueError(f"Model: every input must come from mc.Input, got the output of {t.node.layer.name}")
+        nodes, layers = graph.map_graph(flat["inputs"], flat["outputs"])
+        used = {id(t) for node in nodes for t in node.input_tensors()} | {id(t) for t in flat["outputs"]}
+        unused = [t for t in flat["inputs"] if id(t) not in used]
+        if unused:
+            raise ValueError(f"Model: input {unused[0].name} is not connected to the outputs")
+        self._graph = dict(inputs=flat["inputs"], outputs=flat["outputs"], nodes=nodes, structure=structure)
+        for layer in layers:
+            self._track(layer)
         self.built = True
 
-    def call(self, inputs, training=None):
-        if not hasattr(self, "_nodes"):
-            raise NotImplementedError(f"{type(self).__name__} must implement call(inputs, training=None)")
-        values = graph.flatten(inputs)
-        if len(values) != len(self._graph_inputs):
-            raise ValueError(f"{self.name}: expected {len(self._graph_inputs)} inputs, got {len(values)}")
-        for k, (value, symbolic) in enumerate(zip(values, self._graph_inputs)):
-            if tuple(value.shape[1:]) != tuple(symbolic.shape[1:]):
-                raise ValueError(f"{self.name}: input {k} has shape {value.shape}, expected (batch, "
-                                 f"{', '.join(map(str, symbolic.shape[1:]))})")
-        results = graph.run_graph(self._graph_inputs, self._graph_outputs, self._nodes, values, training)
-        return results[0] if self._single_output else results
+    # --- the graph -------------------------------------------------------------------------
+    @property
+    def layers(self):
+        """The layers of the model, in Keras' order (a functional model's InputLayers first)."""
+        return list(self._sublayers)
 
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
-        """Set the optimizer (name or object), the loss (name, Loss or callable) and metrics."""
-        if loss is None:
-            raise ValueError("compile: a loss is required, e.g. loss='sparse_categorical_crossentropy'")
-        self.optimizer = optimizers.get(optimizer)
-        self.loss = losses.get(loss)
-        self.metric_functions = [training.get_metric(m) for m in (metrics or [])]
+    def _graph_part(self, key):
+        if getattr(self, "_graph", None) is None:
+            raise AttributeError(f"{self.name} has no {key}: it is not a functional model (or an unbuilt Sequential)")
+        return self._graph[key]
+
+    @property
+    def inputs(self):
+        return list(self._graph_part("inputs"))
+
+    @property
+    def outputs(self):
+        return list(self._graph_part("outputs"))
+
+    @property
+    def input(self):
+        structure = self._graph_part("structure")["inputs"]
+        return structure
+
+    @property
+    def output(self):
+        return self._graph_part("structure")["outputs"]
+
+    @property
+    def input_shape(self):
+        shapes = [t.shape for t in self.inputs] if getattr(self, "_graph", None) else None
+        return super().input_shape if shapes is None else shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self):
+        shapes = [t.shape for t in self.outputs] if getattr(self, "_graph", None) else None
+        return super().output_shape if shapes is None else shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def input_names(self):
+        return [t.name for t in self.inputs]
+
+    @property
+    def output_names(self):
+        """Names that targets, losses and metrics of several outputs are matched by."""
+        if getattr(self, "_graph", None):
+            outputs = self._graph["structure"]["outputs"]
+            return list(outputs) if isinstance(outputs, dict) else [t.name for t in self.outputs]
+        return ["output"]
+
+    def _inputs_from_dict(self, x):
+        names = self.input_names
+        if set(x) != set(names):
+            raise ValueError(f"{self.name}: the input dict has keys {sorted(x)}, the model's inputs are {names}")
+        return [training.model_inputs(self, x[name]) for name in names]
+
+    def call(self, inputs, training=None):
+        if getattr(self, "_graph", None) is None:
+            raise NotImplementedError(f"{type(self).__name__} must implement call(inputs, training=None)")
+        values = self._inputs_from_dict(inputs) if isinstance(inputs, dict) else graph.flatten(inputs)
+        symbolic = self._graph["inputs"]
+        if len(values) != len(symbolic):
+            raise ValueError(f"{self.name}: expected {len(symbolic)} inputs {self.input_names}, got {len(values)}")
+        for k, (value, placeholder) in enumerate(zip(values, symbolic)):
+            if tuple(value.shape[1:]) != tuple(placeholder.shape[1:]):
+                raise ValueError(f"{self.name}: input {k} ({placeholder.name}) has shape {tuple(value.shape)}, "
+                                 f"expected (batch, {', '.join(map(str, placeholder.shape[1:]))})")
+        results = graph.run_graph(symbolic, self._graph["outputs"], self._graph["nodes"], values)
+        outputs = self._graph["structure"]["outputs"]
+        if isinstance(outputs, dict):
+            return dict(zip(outputs, results))
+        return results if isinstance(outputs, (list, tuple)) else results[0]
+
+    # --- training --------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
+                run_eagerly=None, steps_per_execution=1, jit_compile="auto"):
+        """Set the optimizer (name or object), the loss (name, Loss or callable; a list or dict for
+        several outputs), ``loss_weights`` and metrics (a list, or per output a list or dict).
+        minicnn always runs eagerly; ``run_eagerly``, ``steps_per_execution`` and ``jit_compile``
+        are accepted for Keras code and change nothing."""
+        optimizer = optimizers.get(optimizer)
+        owner = getattr(optimizer, "_model", None)
+        if owner is not None and owner() is not None and owner() is not self:
+            raise ValueError(f"compile: this {type(optimizer).__name__} already trains model {owner().name!r}; "
+                             "give each model its own optimizer (its state belongs to that model's weights)")
+        optimizer._model = weakref.ref(self)
+        self.optimizer = optimizer
+        self.compiled_loss = training.CompiledLoss(loss, loss_weights, self.output_names)
+        self.compiled_metrics = training.CompiledMetrics(metrics, weighted_metrics, self.output_names)
+        self.loss = loss
+
+    def build(self, input_shape):
+        """Build a subclassed model's layers for inputs of ``input_shape`` (batch axis first, may be
+        None) by running ``call`` once on a zero batch of one in inference mode, as Keras does."""
+        if getattr(self, "_graph", None) is not None:
+            return
+        several = isinstance(input_shape, (list, tuple)) and all(isinstance(s, (list, tuple)) for s in input_shape)
+        shapes = list(input_shape) if several else [input_shape]  # [None, 32, 32, 3] is one shape
+        zeros = [Tensor(np.zeros(tuple(1 if n is None else n for n in shape), dtype=self.dtype)) for shape in shapes]
+        with no_grad():
+            self(zeros if several else zeros[0], training=False)
+
+    def _ensure_built(self, input_shape):
+        self.built = True  # a model's layers build themselves during its call
 
     def _require_compiled(self, what):
-        if self.optimizer is None or self.loss is None:
+        if self.optimizer is None or self.compiled_loss is None:
             raise RuntimeError(f"{self.name}.{what}: call compile(optimizer=..., loss=...) first")
 
-    def fit(self, x, y, batch_size=32, epochs=1, verbose=1, validation_data=None, shuffle=True):
-        """Train for ``epochs`` passes over (x, y); returns a History."""
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
+            validation_batch_size=None, validation_freq=1):
+        """Train for ``epochs`` passes over (x, y); returns the ``History`` (``history.history[name]``
+        is the list of per-epoch values).
+
+        Args:
+            x: input array, a list of arrays (several inputs) or a dict by input name.
+            y: targets: an array, or a list / dict by output name for several outputs.
+            batch_size: samples per step (None: 32).
+            epochs: index of the last epoch (training runs from ``initial_epoch`` to ``epochs``).
+            verbose: 0 silent, 1 progress bar, 2 one line per epoch, "auto" = 1; printed to stdout.
+            callbacks: ``mc.callbacks.Callback`` objects.
+            validation_split: fraction of the data, taken from its end before shuffling, to validate on.
+            validation_data: (x_val, y_val) or (x_val, y_val, sample_weight_val); overrides the split.
+            shuffle: reshuffle the training samples each epoch (minicnn's seeded generator).
+            class_weight: dict label -> weight of each sample's loss (one-output models).
+            sample_weight: one weight per sample.
+            initial_epoch: epoch to start at (to resume a run).
+            validation_batch_size: batch size of validation (default: batch_size).
+            validation_freq: validate every that many epochs, or at the epochs listed (1-based).
+        """
         self._require_compiled("fit")
-        return training.fit(self, x, y, batch_size, epochs, verbose, validation_data, shuffle)
+        if y is None and any(loss is not None for loss in self.compiled_loss.losses):
+            raise ValueError(f"{self.name}.fit: y is None, but the compiled loss compares predictions with targets; "
+                             "pass y")
+        return training.fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
+                            shuffle, class_weight, sample_weight, initial_epoch, validation_batch_size,
+                            validation_freq)
 
-    def evaluate(self, x, y, batch_size=32, verbose=0):
-        """A dict {'loss': ..., metric: ...} over all of (x, y), in inference mode."""
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, callbacks=None,
+                 return_dict=False):
+        """Loss (with the weight penalties) and metrics over all of (x, y), in inference mode.
+
+        Returns a float when there are no metrics, else a list ``[loss, metric, ...]`` (Keras'
+        ``metrics_names`` order), or a dict name -> value with ``return_dict=True``.
+        """
         self._require_compiled("evaluate")
-        return training.evaluate(self, x, y, batch_size, verbose)
+        return training.evaluate(self, x, y, batch_size, verbose, sample_weight, callbacks, return_dict)
 
-    def predict(self, x, batch_size=32):
-        return training.predict(self, x, batch_size)
+    def predict(self, x, batch_size=None, verbose="auto", callbacks=None):
+        """Outputs for all of ``x`` in inference mode, batch by batch: an array of the backend, or a
+        list (a dict) of them for several outputs."""
+        return training.predict(self, x, batch_size, verbose, callbacks)
 
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One optimizer step on this batch; returns the loss (and metrics) of the batch."""
+        self._require_compiled("train_on_batch")
+        if class_weight is not None:
+            sample_weight = training.class_weight_to_sample_weight(y, class_weight)
+        self.compiled_metrics.reset()
+        outcome = training.train_step(self, x, y, sample_weight)
+        logs = training.record_step(self, training.Tracker(), 1, *outcome, sample_weight)
+        return logs if return_dict else training.flatten_in_order(self, logs)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """The loss (and metrics) of this batch in inference mode, without updating the weights."""
+        return self.evaluate(x, y, batch_size=training.num_samples(x), verbose=0, sample_weight=sample_weight,
+                             return_dict=return_dict)
+
+    def predict_on_batch(self, x):
+        return self.predict(x, batch_size=training.num_samples(x), verbose=0)
+
+    # --- saving ----------------------------------------------------------------------------
     def save_checkpoint(self, path):
         """Weights and optimizer state to an .npz file (atomic), to resume training later."""
         from .checkpoint import save_checkpoint
@@ -84,69 +238,92 @@ class Model(Layer):
         from .checkpoint import load_checkpoint
         load_checkpoint(self, path)
 
-    def get_layer(self, name):
-        """The layer called ``name`` (its own layers and, below them, theirs)."""
+    def get_layer(self, name=None, index=None):
+        """The layer called ``name`` (searched below this model too), or ``layers[index]``."""
+        if index is not None:
+            return self.layers[index]
         found = [layer for layer in self._all_layers() if layer.name == name]
         if not found:
-            raise ValueError(f"{self.name}: no layer named {name!r}; layers: {[l.name for l in self._sublayers]}")
+            raise ValueError(f"{self.name}: no layer named {name!r}; layers: {[l.name for l in self.layers]}")
         return found[0]
 
-    def summary(self, print_fn=print):
-        """Print layers, output shapes and parameter counts in the Keras layout."""
+    def summary(self, line_length=None, print_fn=None):
+        """Print the layers, their output shapes and parameter counts as Keras 3 lays them out."""
         if not self.built:
             raise ValueError(f"{self.name}.summary(): the model is not built; call it on data or build(input_shape)")
-        print_fn(format_summary(self))
-
-
-def _shape_text(shape):
-    return "?" if shape is None else str((None, *tuple(shape)[1:])).replace("None,)", "None)")
-
-
-def format_summary(model, width=65):
-    rows = [(f"{layer.name} ({type(layer).__name__})", _shape_text(layer.output_shape),
-             f"{sum(w.size for w in layer.weights):,}") for layer in model._sublayers]
-    trainable = sum(w.size for w in model.trainable_weights)
-    total = sum(w.size for w in model.weights)
-    lines = [f'Model: "{model.name}"', "_" * width,
-             f"{'Layer (type)':<29}{'Output Shape':<26}Param #", "=" * width]
-    for i, (name, shape, params) in enumerate(rows):
-        lines.append(f"{name:<29}{shape:<26}{params}")
-        lines.append("=" * width if i == len(rows) - 1 else "")
-    lines += [f"Total params: {total:,}", f"Trainable params: {trainable:,}",
-              f"Non-trainable params: {total - trainable:,}", "_" * width]
-    return "\n".join(lines)
+        (print_fn or print)(format_summary(self, line_length))
 
 
 class Sequential(Model):
-    """A plain stack of layers, each fed the previous one's output."""
+    """A plain stack of layers, each fed the previous one's output. With a known input shape
+    (``mc.Input`` first, or ``input_shape=`` on the first layer) it is built at once and has
+    Keras' functional attributes: ``inputs``, ``outputs``, ``layer.output``."""
 
-    def __init__(self, layers=None, name=None):
-        super().__init__(name=name)
-        self.layers = []
+    def __init__(self, layers=None, name=None, trainable=True):
+        super().__init__(name=name, trainable=trainable)
+        self._graph = None
         for layer in layers or []:
             self.add(layer)
 
     def add(self, layer):
-        if isinstance(layer, graph.SymbolicTensor) and not self.layers:  # Sequential([mc.Input(shape), ...])
-            self._input_shape_hint = layer.shape
+        if isinstance(layer, graph.SymbolicTensor) and isinstance(layer.node.layer, InputLayer):
+            layer = layer.node.layer
+        if isinstance(layer, InputLayer):
+            if self._sublayers or self._graph is not None:
+                raise ValueError(f"{self.name}.add: an Input can only come first")
+            self._start_graph(layer.output)
             return
         if not isinstance(layer, Layer):
             raise TypeError(f"Sequential.add: expected a Layer, got {type(layer).__name__}")
-        self.layers = self.layers + [layer]
-        if len(self.layers) == 1 and layer._input_shape_hint is not None:
-            self._input_shape_hint = layer._input_shape_hint
-        if self._input_shape_hint is not None:  # the input shape is known: build now, as Keras does
-            self.build(self._input_shape_hint)
+        if any(layer is kept for kept in self._sublayers):
+            raise ValueError(f"Sequential.add: layer {layer.name} is already in {self.name}")
+        self._track(layer)
+        if self._graph is None and len(self._sublayers) == 1 and layer._input_shape_hint is not None:
+            self._start_graph(Input(shape=layer._input_shape_hint[1:], dtype=self.dtype))
+        elif self._graph is not None:
+            self._extend_graph(layer)
 
-    def build(self, input_shape):
-        """Create every layer's weights by running a zero batch of ``input_shape`` (batch axis first)."""
-        shape = tuple(1 if n is None else int(n) for n in input_shape)
-        with no_grad():
-            self.call(Tensor(np.zeros(shape, dtype=self.dtype)), training=False)
+    def _start_graph(self, input_tensor):
+        self._graph = dict(inputs=[input_tensor], outputs=[input_tensor], nodes=[input_tensor.node],
+                           structure={"inputs": input_tensor, "outputs": input_tensor})
+        for layer in self._sublayers:
+            self._extend_graph(layer)
+        self.built = True
+
+    def _extend_graph(self, layer):
+        """Call ``layer`` on the current symbolic output (building it, as Keras does)."""
+        output = layer(self._graph["outputs"][0])
+        if isinstance(output, (list, tuple)):
+            raise ValueError(f"Sequential: layer {layer.name} returns several tensors; use the functional API")
+        self._graph["outputs"] = [output]
+        self._graph["nodes"].append(output.node)
+        self._graph["structure"]["outputs"] = output
+
+    def pop(self):
+        """Remove the last layer (the graph is rebuilt from the input)."""
+        if not self._sublayers:
+            raise ValueError(f"{self.name}.pop: there is no layer to remove")
+        layer = self._sublayers.pop()
+        if self._graph is not None:
+            self._start_graph(self._graph["inputs"][0])
+        return layer
+
+    def build(self, input_shape=None):
+        """Create every layer's weights for inputs of ``input_shape`` (batch axis first, may be None)."""
+        if self._graph is None:
+            if input_shape is None:
+                raise ValueError(f"{self.name}.build: give input_shape, e.g. build((None, 28, 28, 1))")
+            self._start_graph(Input(shape=tuple(input_shape)[1:], dtype=self.dtype))
         self.built = True
 
     def call(self, inputs, training=None):
         x = inputs
-        for layer in self.layers:
-            x = layer(x, training=training)
+        for layer in self._sublayers:
+            x = layer(x)
         return x
+
+    def __call__(self, inputs, training=None, **kwargs):
+        if self._graph is None and not graph.is_symbolic(inputs) and self._sublayers:
+            shape = np.shape(inputs.data if isinstance(inputs, Tensor) else inputs)
+            self.build((None, *shape[1:]))  # known now: build the graph, as Keras does on the first call
+        return super().__call__(inputs, training=training, **kwargs)

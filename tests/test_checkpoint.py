@@ -100,10 +100,61 @@ def test_truncated_file_is_a_clear_error_and_changes_nothing(tmp_path):
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     before = model.get_weights()
-    with pytest.raises(ValueError, match="not a readable weights file"):
+    with pytest.raises(ValueError, match="damaged or foreign .npz archive"):
         model.load_weights(path)
     for a, b in zip(before, model.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"\x80\x04\x95 pickled", "not an .npz archive"),
+    (b"", "not an .npz archive"),
+    (b"hello, not weights", "not an .npz archive"),
+], ids=["pickle", "empty", "text"])
+def test_a_file_that_is_no_npz_says_what_it_is_not(tmp_path, content, message):
+    path = tmp_path / "m.npz"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=message):
+        small_model().load_weights(path)
+
+
+def compiled_small_model(optimizer):
+    model = small_model()
+    model.compile(optimizer, mc.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def trained_checkpoint(tmp_path, rng, optimizer):
+    model = compiled_small_model(optimizer)
+    model.fit(rng.standard_normal((8, 6, 6, 2)).astype(np.float32), rng.integers(0, 3, 8), batch_size=4, verbose=0)
+    path = tmp_path / "checkpoint.npz"
+    model.save_checkpoint(path)
+    return path
+
+
+def test_checkpoint_of_another_optimizer_is_refused_and_changes_nothing(tmp_path, rng):
+    path = trained_checkpoint(tmp_path, rng, mc.optimizers.Adam(1e-2))
+    model = compiled_small_model(mc.optimizers.SGD(0.1))
+    before = model.get_weights()
+    with pytest.raises(ValueError, match="Adam's, this optimizer is a SGD"):
+        model.load_checkpoint(path)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert model.optimizer.iterations == 0
+
+
+def test_checkpoint_into_an_uncompiled_model_is_refused(tmp_path, rng):
+    path = trained_checkpoint(tmp_path, rng, mc.optimizers.Adam(1e-2))
+    model = small_model()
+    with pytest.raises(ValueError, match=r"holds optimizer state \(Adam\) but .* is not compiled"):
+        model.load_checkpoint(path)
+    model.load_weights(path)  # the weights alone load
+
+
+def test_load_weights_into_an_unbuilt_model_says_to_build_it(tmp_path):
+    small_model().save_weights(tmp_path / "m.npz")
+    with pytest.raises(ValueError, match="not built.*build\\(input_shape\\)"):
+        mc.Sequential([layers.Dense(3)]).load_weights(tmp_path / "m.npz")
 
 
 def test_get_layer_by_name():
@@ -147,3 +198,45 @@ def test_export_weights_text_as_the_source_material(tmp_path):
     assert lines[0] == kernel.name and lines[1] == "(3, 2)"
     parsed = np.array([[float(v) for v in line.strip(" []").split()] for line in lines[2:5]])
     np.testing.assert_allclose(parsed, kernel.numpy(), rtol=1e-6)
+
+
+def nadam_model():
+    mc.set_seed(5)
+    model = small_model()
+    model.compile(mc.optimizers.Nadam(1e-2), mc.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def test_nadam_checkpoint_resumes_training_exactly(tmp_path, rng):
+    """Nadam's optimizer-wide u_product (not a per-weight slot) is saved and restored with its dtype:
+    three steps, a checkpoint, three more steps equal six uninterrupted steps bit for bit."""
+    x = rng.standard_normal((24, 6, 6, 2)).astype(np.float32)
+    y = rng.integers(0, 3, 24)
+    straight = nadam_model()
+    straight.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    first = nadam_model()
+    first.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    first.save_checkpoint(tmp_path / "nadam.npz")
+    with np.load(tmp_path / "nadam.npz") as stored:
+        u_product = stored["opt/scalars/u_product"]
+    assert u_product.shape == () and u_product.dtype == np.float32 and 0 < u_product < 1, repr(u_product)
+    resumed = nadam_model()
+    resumed.load_checkpoint(tmp_path / "nadam.npz")
+    assert resumed.optimizer.iterations == 3
+    assert resumed.optimizer.get_state(resumed.weights)["scalars"] == {"u_product": u_product}
+    resumed.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    for k, (a, b) in enumerate(zip(straight.get_weights(), resumed.get_weights())):
+        np.testing.assert_array_equal(b, a, err_msg=f"weight {k} ({straight.weights[k].name}) after resuming")
+
+
+def test_nadam_checkpoint_without_u_product_is_refused(tmp_path, rng):
+    """A file that lost the scalar (or was written by another optimizer) is an error, not a silent restart."""
+    x, y = rng.standard_normal((8, 6, 6, 2)).astype(np.float32), rng.integers(0, 3, 8)
+    model = nadam_model()
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    model.save_checkpoint(tmp_path / "full.npz")
+    with np.load(tmp_path / "full.npz") as stored:
+        arrays = {key: stored[key] for key in stored.files if not key.startswith("opt/scalars/")}
+    np.savez(tmp_path / "stripped.npz", **arrays)
+    with pytest.raises(ValueError, match="must hold the scalar 'u_product'"):
+        nadam_model().load_checkpoint(tmp_path / "stripped.npz")

@@ -31,6 +31,11 @@ f64 = np.ones((2, 3), dtype=np.float64)
     (lambda: F.clip_by_value(f32, 1.0, 0.0), ValueError, "clip_value_min"),
     (lambda: F.repeat(f32, 1.5, axis=0), ValueError, "repeats must be a non-negative integer, got 1.5"),
     (lambda: F.repeat(f32, 2, axis=2), ValueError, "axis=2 is out of range"),
+    (lambda: F.resize(f32, (4, 4)), ValueError, r"images must have rank 4 .* got shape \(2, 3\)"),
+    (lambda: F.resize(np.ones((1, 2, 2, 1), np.int32), (4, 4)), TypeError, "images must be a float.*int32"),
+    (lambda: F.resize(np.ones((1, 2, 2, 1)), (0, 3)), ValueError, r"size must be two positive .* \(0, 3\)"),
+    (lambda: F.resize(np.ones((1, 2, 2, 1)), 4), ValueError, "size must be two positive integers"),
+    (lambda: F.resize(np.ones((1, 2, 2, 1)), (4, 4), method="bicubic"), ValueError, "method must be one of .*bicubic"),
     (lambda: mc.set_device("tpu"), ValueError, "device must be one of"),
     (lambda: mc.grad(mc.Tensor(f32, requires_grad=True).sum(), [f32]), TypeError, r"inputs\[0\] must be a Tensor"),
 ])

@@ -78,6 +78,7 @@ UNARY = [
     ("log", F.log, lambda tf, x: tf.math.log(x), positive),
     ("sqrt", F.sqrt, lambda tf, x: tf.math.sqrt(x), positive),
     ("square", F.square, lambda tf, x: tf.math.square(x), normal),
+    ("abs", F.abs, lambda tf, x: tf.math.abs(x), away),
     ("relu", F.relu, lambda tf, x: tf.nn.relu(x), away),
     ("leaky_relu", F.leaky_relu, lambda tf, x: tf.nn.leaky_relu(x), away),
     ("leaky_relu_a0.01", lambda x: F.leaky_relu(x, alpha=0.01), lambda tf, x: tf.nn.leaky_relu(x, alpha=0.01), away),
@@ -86,6 +87,22 @@ UNARY = [
     ("tanh", F.tanh, lambda tf, x: tf.math.tanh(x), lambda *s: normal(*s, scale=2.0)),
     ("silu", F.silu, lambda tf, x: tf.nn.silu(x), lambda *s: normal(*s, scale=3.0)),
     ("swish_beta1.7", lambda x: F.swish(x, beta=1.7), lambda tf, x: tf.nn.swish(x, beta=1.7), normal),
+    ("relu6", lambda x: F.relu6(4.0 * x), lambda tf, x: tf.nn.relu6(4.0 * x), lambda *s: avoiding(0.0, 1.5, *s)),
+    ("elu", F.elu, lambda tf, x: tf.nn.elu(x), lambda *s: normal(*s, scale=2.0)),
+    ("elu_alpha0.1", lambda x: F.elu(x, alpha=0.1), lambda tf, x: tf.keras.activations.elu(x, alpha=0.1), away),
+    ("elu_alpha1.7", lambda x: F.elu(x, alpha=1.7), lambda tf, x: tf.keras.activations.elu(x, alpha=1.7), away),
+    ("selu", F.selu, lambda tf, x: tf.nn.selu(x), away),
+    ("gelu", F.gelu, lambda tf, x: tf.nn.gelu(x), lambda *s: normal(*s, scale=2.0)),
+    ("gelu_approximate", lambda x: F.gelu(x, approximate=True), lambda tf, x: tf.nn.gelu(x, approximate=True),
+     lambda *s: normal(*s, scale=2.0)),
+    ("softplus", F.softplus, lambda tf, x: tf.nn.softplus(x), lambda *s: normal(*s, scale=3.0)),
+    ("softsign", F.softsign, lambda tf, x: tf.nn.softsign(x), lambda *s: normal(*s, scale=3.0)),
+    ("hard_sigmoid", lambda x: F.hard_sigmoid(2.0 * x), lambda tf, x: tf.keras.activations.hard_sigmoid(2.0 * x),
+     lambda *s: avoiding(-1.5, 1.5, *s)),
+    ("hard_silu", lambda x: F.hard_silu(2.0 * x), lambda tf, x: tf.keras.activations.hard_silu(2.0 * x),
+     lambda *s: avoiding(-1.5, 1.5, *s)),
+    ("mish", F.mish, lambda tf, x: tf.keras.activations.mish(x), lambda *s: normal(*s, scale=3.0)),
+    ("exponential", F.exponential, lambda tf, x: tf.keras.activations.exponential(x), normal),
     ("clip_by_value", lambda x: F.clip_by_value(x, -0.5, 0.7), lambda tf, x: tf.clip_by_value(x, -0.5, 0.7),
      lambda *s: avoiding(-0.5, 0.7, *s)),
 ]
@@ -95,13 +112,59 @@ for name, mfn, tfn, gen in UNARY:
 case("sigmoid_saturated", F.sigmoid, lambda tf, x: tf.math.sigmoid(x), normal(12, scale=15.0))
 case("tanh_saturated", F.tanh, lambda tf, x: tf.math.tanh(x), normal(12, scale=15.0))
 case("silu_saturated", F.silu, lambda tf, x: tf.nn.silu(x), normal(12, scale=15.0))
+EXTREMES = [-1000.0, -100.0, -40.0, -20.0, -5.0, 0.0, 5.0, 20.0, 40.0, 100.0, 1000.0]
+for name, mfn, tfn in [("elu", F.elu, lambda tf, x: tf.nn.elu(x)), ("selu", F.selu, lambda tf, x: tf.nn.selu(x)),
+                       ("gelu", F.gelu, lambda tf, x: tf.nn.gelu(x)),
+                       ("gelu_approximate", lambda x: F.gelu(x, approximate=True),
+                        lambda tf, x: tf.nn.gelu(x, approximate=True)),
+                       ("softplus", F.softplus, lambda tf, x: tf.nn.softplus(x)),
+                       ("softsign", F.softsign, lambda tf, x: tf.nn.softsign(x)),
+                       ("mish", F.mish, lambda tf, x: tf.keras.activations.mish(x))]:
+    case(f"{name}_saturated", mfn, tfn, normal(12, scale=15.0))
+    case(f"{name}_extremes", mfn, tfn, lambda r: np.array(EXTREMES))
+case("softsign_huge", F.softsign, lambda tf, x: tf.nn.softsign(x), normal(12, scale=1e30))
+# the kinks, where TensorFlow picks one side's gradient
+KINKS = [
+    ("relu6", F.relu6, lambda tf, x: tf.nn.relu6(x), [0.0, 6.0, -1.0, 3.0, 7.0]),
+    ("hard_sigmoid", F.hard_sigmoid, lambda tf, x: tf.keras.activations.hard_sigmoid(x), [-3.0, 3.0, -4.0, 0.0, 4.0]),
+    ("hard_silu", F.hard_silu, lambda tf, x: tf.keras.activations.hard_silu(x), [-3.0, 3.0, -4.0, 0.0, 4.0]),
+    ("hard_swish", F.hard_swish, lambda tf, x: tf.keras.activations.hard_swish(x), [-3.0, 3.0, -4.0, 0.0, 4.0]),
+    ("elu", F.elu, lambda tf, x: tf.nn.elu(x), [0.0, -1e-3, 1e-3, -1e-9]),
+    ("elu_alpha0.3", lambda x: F.elu(x, alpha=0.3), lambda tf, x: tf.keras.activations.elu(x, alpha=0.3),
+     [0.0, -1e-3, 1e-3, -1e-9]),
+    ("selu", F.selu, lambda tf, x: tf.nn.selu(x), [0.0, -1e-3, 1e-3, -1e-9]),
+]
+for name, mfn, tfn, values in KINKS:
+    case(f"{name}_at_kinks", mfn, tfn, lambda r, v=values: np.array(v))
 case("clip_by_value_broadcast_bounds", lambda x, lo: F.clip_by_value(x, lo, 0.7),
      lambda tf, x, lo: tf.clip_by_value(x, lo, 0.7), avoiding(-0.5, 0.7, 3, 4), Const(lambda r: np.full(4, -0.5)))
 case("bias_add[2x3x4+4]", F.bias_add, lambda tf, v, b: tf.nn.bias_add(v, b), normal(2, 3, 4), normal(4))
 for shape, repeats, axis in [((2, 3), 2, 1), ((2, 3, 4), 3, 0), ((1, 2, 2, 1), 2, -2), ((2, 3), 2, None), ((3,), 1, 0)]:
     case(f"repeat[{shape_id(shape)},{repeats},axis={axis}]", lambda x, r=repeats, a=axis: F.repeat(x, r, axis=a),
          lambda tf, x, r=repeats, a=axis: tf.repeat(x, r, axis=a), normal(*shape))
+
+
+def tf_resize(tf, x, size, method):
+    """tf.image.resize in x's dtype. TF's bilinear kernel computes in float32, so for float64 its own
+    interpolation weights (read off by resizing identity images) are applied by tf.einsum in float64."""
+    if x.dtype != tf.float64 or method != "bilinear":
+        return tf.image.resize(x, size, method=method)
+    weights = [tf.cast(tf.image.resize(tf.eye(n)[None, :, None], (k, 1), method=method)[0, :, 0], x.dtype)
+               for n, k in zip(x.shape[-3:-1], size)]
+    return tf.einsum("ih,jw,...hwc->...ijc", *weights, x)
+
+
+for shape, size, method in [((2, 3, 4, 2), (6, 8), "bilinear"), ((1, 3, 5, 1), (3, 15), "bilinear"),
+                            ((2, 5, 4, 3), (2, 3), "bilinear"), ((1, 1, 1, 2), (3, 4), "bilinear"),
+                            ((3, 4, 2), (7, 5), "bilinear"), ((2, 3, 4, 2), (5, 3), "nearest"),
+                            ((1, 4, 6, 1), (8, 18), "nearest"), ((2, 5, 7, 1), (3, 4), "nearest")]:
+    case(f"resize[{shape_id(shape)}->{size[0]}x{size[1]},{method}]",
+         lambda x, s=size, m=method: F.resize(x, s, method=m),
+         lambda tf, x, s=size, m=method: tf_resize(tf, x, s, m), normal(*shape))
+
+
 case("exp_wide", F.exp, lambda tf, x: tf.math.exp(x), lambda r: r.uniform(-8, 8, (3, 4)))
+case("abs_at_zero", F.abs, lambda tf, x: tf.math.abs(x), lambda r: r.integers(-1, 2, (3, 4)).astype(float))
 
 
 def other_float(dtype):
@@ -248,6 +311,19 @@ case("sparse_softmax_cross_entropy_keywords",
      lambda t, z: F.sparse_softmax_cross_entropy_with_logits(labels=t, logits=z),
      lambda tf, t, z: tf.nn.sparse_softmax_cross_entropy_with_logits(labels=t, logits=z),
      labels((3,), 4), normal(3, 4))
+for shape, scale in [((4, 5), 3.0), ((1, 3), 1.0), ((2, 3, 4), 3.0), ((6,), 1e4), ((), 1.0)]:
+    for kind, z in [("soft", lambda r, s=shape: r.uniform(0.0, 1.0, s)),
+                    ("binary", lambda r, s=shape: r.integers(0, 2, s).astype(float))]:
+        case(f"sigmoid_cross_entropy[{shape_id(shape)},{kind},scale={scale:g}]",
+             F.sigmoid_cross_entropy_with_logits, lambda tf, y, x: tf.nn.sigmoid_cross_entropy_with_logits(y, x),
+             z, normal(*shape, scale=scale))
+case("sigmoid_cross_entropy_keywords_const_labels",
+     lambda y, x: F.sigmoid_cross_entropy_with_logits(labels=y, logits=x),
+     lambda tf, y, x: tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=x),
+     Const(lambda r: r.uniform(0.0, 1.0, (3, 4))), normal(3, 4))
+case("sigmoid_cross_entropy_logits_at_0", F.sigmoid_cross_entropy_with_logits,
+     lambda tf, y, x: tf.nn.sigmoid_cross_entropy_with_logits(y, x),
+     lambda r: r.uniform(0.0, 1.0, (3, 4)), lambda r: r.integers(-1, 2, (3, 4)).astype(float))
 for shape in [(4, 5), (1, 3), (2, 3, 4), (5,)]:
     case(f"mean_squared_error[{shape_id(shape)}]", F.mean_squared_error, keras_mse, normal(*shape), normal(*shape))
 for st, sp in [((4,), (4, 1)), ((4, 1), (4,)), ((4, 2), (4, 1))]:  # Keras aligns ranks before broadcasting

@@ -11,5 +11,5 @@ def test_readme_python_blocks_run(capsys):
     namespace = {}
     for block in blocks:
         exec(compile(block, "README.md", "exec"), namespace)
-    assert namespace["model"].evaluate(namespace["x_test"], namespace["y_test"])["accuracy"] > 0.9
+    assert namespace["model"].evaluate(namespace["x_test"], namespace["y_test"], return_dict=True)["accuracy"] > 0.9
     assert "gradcheck passed" in capsys.readouterr().out

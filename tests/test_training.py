@@ -37,7 +37,7 @@ def test_fit_matches_keras_fit_step_for_step(tf, optimizer, rng):
     np.testing.assert_allclose(history.history["loss"], keras_history.history["loss"], rtol=1e-4)
     np.testing.assert_allclose(history.history["accuracy"], keras_history.history["accuracy"], atol=1e-6)
     keras_eval = keras_model.evaluate(x, y, verbose=0, return_dict=True)
-    np.testing.assert_allclose(ours.evaluate(x, y)["loss"], keras_eval["loss"], rtol=1e-4)
+    np.testing.assert_allclose(ours.evaluate(x, y, return_dict=True)["loss"], keras_eval["loss"], rtol=1e-4)
 
 
 def test_predict_is_inference_mode_and_batched(rng):
