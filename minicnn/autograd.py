@@ -57,6 +57,8 @@ class Tensor:
         self.creator = None
         self.trainable = True
         self._retain_grad = False
+        self._version = [0]  # bumped by every in-place write; shared with detach()ed views
+        self._logits = None  # for a softmax/sigmoid output: its input (the crossentropy losses use it, as Keras 3)
 
     # --- array-like attributes -------------------------------------------------------------
     shape = property(lambda self: tuple(self.data.shape))
@@ -76,8 +78,8 @@ class Tensor:
         return f"Tensor({body}, dtype={self.dtype}{extra}{name})"
 
     def numpy(self):
-        """The data as a NumPy array (copied from the GPU if needed)."""
-        return backend.to_numpy(self.data)
+        """A NumPy copy of the data (as Keras' ``Variable.numpy()``: writing to it changes nothing here)."""
+        return self.data.get() if backend.is_cupy_array(self.data) else self.data.copy()
 
     def __array__(self, dtype=None, copy=None):
         """``np.asarray(t)``: the values of a CPU tensor as a read-only view (a copy with
@@ -100,8 +102,11 @@ class Tensor:
         return Tensor(backend.to_device(self.data, device), requires_grad=self.requires_grad, name=self.name)
 
     def detach(self):
-        """The same data, cut from the graph."""
-        return Tensor(self.data, name=self.name)
+        """The same data (not a copy) cut from the graph. Writing to either (``assign``) changes both,
+        and a graph that saved the original then refuses to run backward, as the write is seen."""
+        detached = Tensor(self.data, name=self.name)
+        detached._version = self._version
+        return detached
 
     def assign(self, value):
         """Overwrite the data in place (same shape), like ``tf.Variable.assign``."""
@@ -109,7 +114,13 @@ class Tensor:
         if value.shape != self.data.shape:
             raise ValueError(f"assign to {self.name or 'tensor'}: shape {value.shape} != {self.data.shape}")
         self.data[...] = value
+        self.bump_version()
         return self
+
+    def bump_version(self):
+        """Record an in-place write to ``data`` (``assign`` and the optimizers call it), so that a
+        backward pass through a graph built before the write refuses to use the new values."""
+        self._version[0] += 1
 
     def retain_grad(self):
         """Keep ``grad`` on this non-leaf tensor after backward (leaves always keep theirs)."""
@@ -146,7 +157,24 @@ class Tensor:
     def __matmul__(self, other): return _math().matmul(self, other)
     def __rmatmul__(self, other): return _math().matmul(other, self)
     def __neg__(self): return _math().neg(self)
+    def __abs__(self): return _math().abs(self)
     def __getitem__(self, index): return _math().getitem(self, index)
+
+    # comparisons are elementwise (bool tensors, no gradient), as in TensorFlow
+    def __eq__(self, other): return _math().equal(self, other)
+    def __ne__(self, other): return _math().not_equal(self, other)
+    def __lt__(self, other): return _math().less(self, other)
+    def __le__(self, other): return _math().less_equal(self, other)
+    def __gt__(self, other): return _math().greater(self, other)
+    def __ge__(self, other): return _math().greater_equal(self, other)
+    __hash__ = object.__hash__  # identity, so that tensors can still key a dict
+
+    def __bool__(self):
+        """The truth of a one-element tensor; ambiguous (an error) for more, as NumPy and TensorFlow."""
+        if self.size != 1:
+            raise ValueError(f"the truth value of a tensor with {self.size} elements is ambiguous; "
+                             "use (t == u).numpy().all() or .any()")
+        return bool(self.item())
 
     @property
     def T(self):
@@ -198,6 +226,7 @@ class Function:
         results = tuple(Tensor(y, requires_grad=record) for y in outputs)
         if record:
             self.inputs = tensors
+            self.input_versions = [t._version[0] for t in tensors]
             self.needs_input_grad = tuple(t.requires_grad for t in tensors)
             self.outputs = [weakref.ref(r) for r in results]
             self.output_specs = [(y.shape, y.dtype) for y in outputs]
@@ -255,6 +284,17 @@ def _initial_grad(tensor, grad):
     return grad
 
 
+def _check_unchanged(fn):
+    """Refuse to differentiate through inputs written in place since ``fn`` saw them (the saved
+    values would be the new ones: an optimizer step or ``assign`` between forward and backward)."""
+    for k, (tensor, version) in enumerate(zip(fn.inputs, fn.input_versions)):
+        if tensor._version[0] != version:
+            raise RuntimeError(
+                f"{type(fn).__name__}'s input {k} ({tensor.name or 'a tensor'}, shape {tensor.shape}) was modified "
+                "in place (assign or an optimizer step) after the forward pass that used it; compute the "
+                "gradients before changing the weights, or run the forward pass again")
+
+
 def backpropagate(roots, root_grads, retain_graph=False, keep=()):
     """Reverse-mode sweep from ``roots`` seeded with ``root_grads``.
 
@@ -287,6 +327,7 @@ def backpropagate(roots, root_grads, retain_graph=False, keep=()):
                 output_grads.append(entry[1])
                 if id(out) in keep_ids or out._retain_grad:
                     result[id(out)] = entry
+        _check_unchanged(fn)
         input_grads = fn.backward(*output_grads)
         input_grads = input_grads if isinstance(input_grads, tuple) else (input_grads,)
         if len(input_grads) != len(fn.inputs):

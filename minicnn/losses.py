@@ -6,6 +6,8 @@ y_pred)`` returning the per-example loss; defining it registers its Keras name (
 snake_case, plus ``aliases``) for ``compile(loss="name")``.
 """
 
+import warnings
+
 import numpy as np
 
 from .autograd import as_tensor
@@ -82,6 +84,20 @@ class LossFunctionWrapper(Loss, named=False):
         return as_tensor(self.fn(y_true, y_pred, **self.kwargs))
 
 
+def logits_behind(loss, y_pred, from_logits, kind):
+    """Keras 3's rule for crossentropy: the output of a softmax (``kind="softmax"``) or sigmoid
+    (``"sigmoid"``) carries the logits it was computed from, and the loss uses those, exactly and
+    unclipped, so a saturated output still trains. With ``from_logits=True`` on such an output
+    Keras warns and uses the logits once (softmax is not applied twice). Returns (tensor, from_logits)."""
+    behind = getattr(y_pred, "_logits", None)
+    if behind is None or behind[0] != kind:
+        return y_pred, from_logits
+    if from_logits:
+        warnings.warn(f"{loss.name}: from_logits=True, but y_pred is the output of a {kind}, not logits; "
+                      f"using the logits the {kind} was computed from (as Keras does)", stacklevel=3)
+    return behind[1], True
+
+
 def _probabilities_cross_entropy(y_true, y_pred):
     """-Σ y·log(clip(p / Σp, eps, 1-eps)) over the last axis, as Keras does without logits."""
     p = y_pred / reduce_sum(y_pred, axis=-1, keepdims=True)
@@ -97,13 +113,14 @@ class CategoricalCrossentropy(Loss):
         self.from_logits, self.label_smoothing = from_logits, float(label_smoothing)
 
     def call(self, y_true, y_pred):
+        y_pred, from_logits = logits_behind(self, y_pred, self.from_logits, "softmax")
         y_true = as_tensor(y_true, like=y_pred)
         if y_true.shape != y_pred.shape:
             raise ValueError(f"{self.name}: y_true shape {y_true.shape} != y_pred shape {y_pred.shape}")
         if self.label_smoothing:
             classes = y_pred.shape[-1]
             y_true = y_true * (1 - self.label_smoothing) + self.label_smoothing / classes
-        if self.from_logits:
+        if from_logits:
             return softmax_cross_entropy_with_logits(y_true, y_pred)
         return _probabilities_cross_entropy(y_true, y_pred)
 
@@ -120,7 +137,8 @@ class SparseCategoricalCrossentropy(Loss):
         labels = labels if hasattr(labels, "ndim") else np.asarray(labels)
         if labels.ndim == y_pred.ndim and labels.shape[-1] == 1:
             labels = labels[..., 0]
-        logits = y_pred if self.from_logits else log(clip_by_value(y_pred, EPSILON, 1 - EPSILON))
+        y_pred, from_logits = logits_behind(self, y_pred, self.from_logits, "softmax")
+        logits = y_pred if from_logits else log(clip_by_value(y_pred, EPSILON, 1 - EPSILON))
         return sparse_softmax_cross_entropy_with_logits(labels, logits)  # Keras: log(clip(p)) as logits
 
 
@@ -176,7 +194,8 @@ class BinaryCrossentropy(Loss):
         y_true, y_pred = _aligned(self, y_true, y_pred, same_shape=True)
         if self.label_smoothing:
             y_true = y_true * (1 - self.label_smoothing) + 0.5 * self.label_smoothing
-        if self.from_logits:
+        y_pred, from_logits = logits_behind(self, y_pred, self.from_logits, "sigmoid")
+        if from_logits:
             per_entry = sigmoid_cross_entropy_with_logits(y_true, y_pred)
         else:
             per_entry = _binary_cross_entropy(y_true, y_pred)
@@ -201,8 +220,11 @@ class BinaryFocalCrossentropy(Loss):
         y_true, y_pred = _aligned(self, y_true, y_pred, same_shape=True)
         if self.label_smoothing:
             y_true = y_true * (1 - self.label_smoothing) + 0.5 * self.label_smoothing
+        behind, exact = logits_behind(self, y_pred, False, "sigmoid")
         if self.from_logits:
             p, cross_entropy = sigmoid(y_pred), sigmoid_cross_entropy_with_logits(y_true, y_pred)
+        elif exact:  # a sigmoid's output: the cross-entropy from its logits, as Keras
+            p, cross_entropy = y_pred, sigmoid_cross_entropy_with_logits(y_true, behind)
         else:
             p, cross_entropy = y_pred, _binary_cross_entropy(y_true, y_pred)
         p_t = y_true * p + (1 - y_true) * (1 - p)

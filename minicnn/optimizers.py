@@ -24,6 +24,8 @@ A new optimizer is a subclass with ``__init__`` (Keras' arguments and defaults) 
 import numbers
 import re
 
+import inspect
+
 import numpy as np
 
 from . import schedules  # noqa: F401  (mc.optimizers.schedules, as keras.optimizers.schedules)
@@ -33,6 +35,13 @@ from .registry import Registry, register_subclass
 from .schedules import cast
 
 OPTIMIZERS = Registry("optimizer")
+
+
+def _takes_no_arguments(fn):
+    try:
+        return not inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
 
 _UNSUPPORTED = {  # Keras arguments minicnn refuses unless left at their defaults, and why
     "use_ema": "minicnn keeps no moving average of the weights",
@@ -81,7 +90,9 @@ class Optimizer:
         """The coming step's learning rate as Keras holds it: a number in a float32 variable, a
         schedule's (or callable's) value as returned; ``cast`` then takes it to each weight's dtype."""
         lr = self.learning_rate
-        return lr(self.iterations) if callable(lr) else np.float32(lr)
+        if not callable(lr):
+            return np.float32(lr)
+        return lr() if _takes_no_arguments(lr) else lr(self.iterations)  # Keras calls a plain callable bare
 
     def current_learning_rate(self):
         """The learning rate the next step will use, as a float."""
@@ -198,6 +209,7 @@ class Optimizer:
             if self._uses_weight_decay(w):
                 self._decay_weight(w, lr)
             self.update(w, g, cast(lr, w.dtype))
+            w.bump_version()  # the weight changed in place: graphs built before this step must not reuse it
 
     def begin_step(self, weights):
         """Called once a step, after ``iterations`` moved and before the first update, with every

@@ -11,7 +11,8 @@ import re
 
 
 def snake_case(name):
-    """Keras' name rule: Dense -> dense, Conv2D -> conv2d, KLDivergence -> kl_divergence."""
+    """Keras' name rule: Dense -> dense, Conv2D -> conv2d, KLDivergence -> kl_divergence, <lambda> -> lambda."""
+    name = re.sub(r"\W+", "", name)
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 

@@ -249,3 +249,68 @@ def test_to_numpy_accepts_tensors_arrays_and_lists():
     np.testing.assert_array_equal(mc.to_numpy(mc.Tensor([1.0, 2.0])), [1, 2])
     np.testing.assert_array_equal(mc.to_numpy(np.arange(3)), [0, 1, 2])
     np.testing.assert_array_equal(mc.to_numpy([[1, 2]]), [[1, 2]])
+
+
+# --- in-place writes, copies and views (issue 14, items 5, 8, 14) ------------------------------
+
+def test_a_weight_written_in_place_after_the_forward_pass_refuses_backward():
+    """TensorFlow's tape keeps the old value; minicnn's Functions keep references, so it detects the
+    write (a version count, as PyTorch) and says what happened instead of using the new value."""
+    w = mc.Tensor(np.array([1.0, 2.0]), requires_grad=True, name="w")
+    loss = (w * w).sum()
+    w.assign(10 * w.numpy())
+    with pytest.raises(RuntimeError, match=r"input .*\(w, shape \(2,\)\) was modified in place"):
+        loss.backward()
+
+
+def test_an_optimizer_step_between_forward_and_a_retained_backward_is_detected():
+    w = mc.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    loss = (w * w).sum()
+    (g,) = mc.grad(loss, [w], retain_graph=True)
+    mc.optimizers.SGD(0.1).apply_gradients([(g, w)])
+    with pytest.raises(RuntimeError, match="modified in place"):
+        mc.grad(loss, [w])
+    np.testing.assert_allclose(mc.grad((w * w).sum(), [w])[0], 2 * w.numpy())  # a new forward pass is fine
+
+
+def test_numpy_returns_a_copy_as_keras_does(tf):
+    ours, theirs = mc.layers.Dense(2), tf.keras.layers.Dense(2)
+    ours(np.ones((1, 3), np.float32)), theirs(np.ones((1, 3), np.float32))
+    for layer in (ours, theirs):
+        kernel = layer.kernel.numpy()
+        kernel[...] = 0
+        assert np.abs(layer.kernel.numpy()).sum() > 0, f"{type(layer)}: numpy() gave a live view"
+
+
+def test_detach_shares_data_and_its_writes_are_seen():
+    """detach() is a view cut from the graph (no copy): a write through it changes the original, and a
+    graph that used the original refuses backward, as the write is seen there too."""
+    w = mc.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    loss = (w * 3.0).sum() * w.sum()
+    view = w.detach()
+    view.assign([5.0, 6.0])
+    np.testing.assert_array_equal(w.numpy(), [5.0, 6.0])
+    assert not view.requires_grad
+    with pytest.raises(RuntimeError, match="modified in place"):
+        loss.backward()
+
+
+def test_indexing_with_a_tuple_inside_sums_repeated_positions_as_tf_gather(tf):
+    x = np.arange(12, dtype=np.float64).reshape(3, 4)
+    g = np.random.default_rng(0).standard_normal((3, 3))
+    t = mc.Tensor(x, requires_grad=True)
+    (ours,) = mc.grad(t[:, (0, 0, 2)], [t], output_gradient=g)
+    tx = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(tx)
+        y = tf.gather(tx, [0, 0, 2], axis=1)
+    np.testing.assert_allclose(mc.to_numpy(ours), tf.convert_to_tensor(tape.gradient(y, tx, g)).numpy())
+
+
+def test_comparisons_are_elementwise_and_truth_is_for_one_element(tf):
+    a, b = mc.Tensor(np.array([1.0, 2.0])), mc.Tensor(np.array([1.0, 3.0]))
+    np.testing.assert_array_equal((a == b).numpy(), tf.equal([1.0, 2.0], [1.0, 3.0]).numpy())
+    np.testing.assert_array_equal((a != b).numpy(), [False, True])
+    assert bool(a[0] == b[0]) and {a: 1}[a] == 1  # still usable as a dict key (by identity)
+    with pytest.raises(ValueError, match="ambiguous"):
+        bool(a == b)

@@ -298,6 +298,12 @@ case("softmax_cross_entropy_logits_1e4", F.softmax_cross_entropy_with_logits,
      lambda tf, y, z: tf.nn.softmax_cross_entropy_with_logits(y, z), dist(4, 5), normal(4, 5, scale=1e4))
 case("softmax_cross_entropy_onehot_logits_1e4", F.softmax_cross_entropy_with_logits,
      lambda tf, y, z: tf.nn.softmax_cross_entropy_with_logits(y, z), onehot(6, 3), normal(6, 3, scale=1e4))
+# labels that are not distributions (multi-hot, unnormalised): minicnn returns TF's gradient softmax - labels
+case("softmax_cross_entropy_multi_hot", F.softmax_cross_entropy_with_logits,
+     lambda tf, y, z: tf.nn.softmax_cross_entropy_with_logits(y, z),
+     Const(lambda r: (r.uniform(0, 1, (4, 5)) < 0.5).astype(float)), normal(4, 5))
+case("softmax_cross_entropy_unnormalised", F.softmax_cross_entropy_with_logits,
+     lambda tf, y, z: tf.nn.softmax_cross_entropy_with_logits(y, z), positive(3, 4), normal(3, 4))
 case("softmax_cross_entropy_const_labels", F.softmax_cross_entropy_with_logits,
      lambda tf, y, z: tf.nn.softmax_cross_entropy_with_logits(y, z), Const(onehot(4, 5)), normal(4, 5))
 for lshape, classes, scale in [((), 4, 1.0), ((4,), 5, 1.0), ((1,), 3, 1.0), ((2, 3), 4, 1.0), ((5,), 1, 1.0), ((6,), 3, 1e4),
@@ -452,3 +458,20 @@ def test_cross_entropy_extreme_logits_finite(dtype, tf):
         assert_close(got.numpy(), ref.numpy(), dtype, f"{what} loss")
         assert_close(mc.to_numpy(g), tape.gradient(ref, tz).numpy(), dtype, f"{what} gradient")
     assert_close(loss.numpy(), [2e4, 0.0, np.log(3.0)], dtype, "known values", scale=1.0)
+
+
+COMPARISONS = [(F.equal, "equal", "=="), (F.not_equal, "not_equal", "!="), (F.less, "less", "<"),
+               (F.less_equal, "less_equal", "<="), (F.greater, "greater", ">"), (F.greater_equal, "greater_equal", ">=")]
+
+
+@pytest.mark.parametrize("fn, name, operator", COMPARISONS, ids=[c[1] for c in COMPARISONS])
+def test_comparisons_match_tensorflow(tf, fn, name, operator):
+    """Elementwise, broadcasting, boolean results, as tf.math (and Tensor operators do the same)."""
+    a = np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]], np.float32)
+    b = np.array([2.0, 2.0, 2.0], np.float32)
+    expected = getattr(tf.math, name)(a, b).numpy()
+    got = fn(a, b)
+    assert got.dtype == np.bool_ and not got.requires_grad
+    np.testing.assert_array_equal(got.numpy(), expected)
+    by_operator = eval(f"x {operator} y", {"x": mc.Tensor(a), "y": mc.Tensor(b)})
+    np.testing.assert_array_equal(by_operator.numpy(), expected)

@@ -309,3 +309,13 @@ def test_nadam_state_without_u_product_is_refused(rng):
     fresh = mc.optimizers.Nadam()
     fresh.set_state(weights, {"iterations": 0, "slots": [{}, {}]})  # a state from before any step
     assert fresh.iterations == 0
+
+
+def test_a_callable_learning_rate_without_arguments_is_called_bare_as_keras(tf, rng):
+    """Keras calls a plain callable learning rate with no arguments (a schedule gets the step)."""
+    pair = Pair(tf, "SGD", dict(learning_rate=0.1), SHAPES, rng)
+    pair.mc_opt = mc.optimizers.SGD(learning_rate=lambda: 0.05)
+    pair.tf_opt = tf.keras.optimizers.SGD(learning_rate=lambda: 0.05)
+    for step in range(1, 3):
+        pair.step([gradient(rng, s, np.float32, 0.0, 0.3) for s in SHAPES])
+        pair.assert_agree(f"SGD with lr = lambda: 0.05 after step {step}")

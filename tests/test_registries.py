@@ -24,6 +24,8 @@ CASES = gradcheck_cases()
 NOT_GRADCHECKED = {
     "stop_gradient": "its zero gradient is by definition not the numerical one (checked against TF instead)",
     "conv2d_as_sparse_matrix": "builds W', it is not differentiated (conv2d[sparse] checks the sparse form)",
+    **{name: "a comparison: its result is boolean, there is nothing to differentiate"
+       for name in ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal")},
 }
 NOT_REFEREED_BY_TF = {
     "dropout": "TF draws other random masks; tests/test_dropout.py checks the contract",
@@ -166,3 +168,27 @@ def test_a_users_subclass_does_not_take_a_builtin_name():
         pass
 
     assert "MyLayer" not in mc.layers.LAYERS
+
+
+COMMON_LAYER_ARGUMENTS = {"name", "trainable", "dtype", "input_shape"}  # documented once, on Layer
+
+
+@pytest.mark.parametrize("name", _layer_classes())
+def test_every_layer_documents_its_arguments(name):
+    """help(mc.layers.X) lists every constructor argument, as Keras' docstrings do."""
+    cls = getattr(mc.layers, name)
+    doc = inspect.getdoc(cls) or ""
+    parameters = [p.name for p in inspect.signature(cls).parameters.values()
+                  if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and p.name not in COMMON_LAYER_ARGUMENTS]
+    undocumented = [p for p in parameters if not re.search(rf"\b{p}\b", doc)]
+    assert not undocumented, f"layers.{name}'s docstring does not mention {undocumented}"
+    assert not parameters or "Args:" in doc, f"layers.{name}'s docstring has no Args: section"
+
+
+@pytest.mark.parametrize("method", ["compile", "fit", "evaluate", "predict", "train_on_batch", "summary"])
+def test_model_methods_document_their_arguments(method):
+    fn = getattr(mc.Model, method)
+    doc = inspect.getdoc(fn) or ""
+    parameters = [p for p in inspect.signature(fn).parameters if p != "self"]
+    undocumented = [p for p in parameters if not re.search(rf"\b{p}\b", doc)]
+    assert not undocumented, f"Model.{method}'s docstring does not mention {undocumented}"

@@ -23,6 +23,11 @@ class ReLU(Layer):
     As ``keras.layers.ReLU`` (``keras.activations.relu``): max_value None means no ceiling; all
     three arguments must be >= 0. A negative_slope alone is a leaky ReLU (its slope in float32,
     as TensorFlow keeps it); with a threshold, y jumps from 0 to x at the threshold.
+
+    Args:
+        max_value: the ceiling, or None (default).
+        negative_slope: the slope below the threshold (default 0).
+        threshold: where the slope changes (default 0).
     """
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
@@ -40,6 +45,9 @@ class LeakyReLU(Layer):
 
     Keras 3 renamed tf.keras 2's ``alpha`` to ``negative_slope``; like Keras, ``alpha=`` is still
     accepted, with a warning, and wins over ``negative_slope``.
+
+    Args:
+        negative_slope: the slope for x <= 0 (default 0.3).
     """
 
     def __init__(self, negative_slope=0.3, **kwargs):
@@ -55,7 +63,11 @@ class LeakyReLU(Layer):
 
 
 class Softmax(Layer):
-    """y = exp(x) / Σ exp(x) over ``axis`` (an int or a list of ints: the sum runs over all of them)."""
+    """y = exp(x) / Σ exp(x) over ``axis`` (an int or a list of ints: the sum runs over all of them).
+
+    Args:
+        axis: the axis or axes normalised over (default -1).
+    """
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
@@ -72,7 +84,11 @@ class Softmax(Layer):
 
 
 class ELU(Layer):
-    """y = x where x > 0, else alpha·(exp(x) - 1); any shape (alpha at the input's precision, as Keras)."""
+    """y = x where x > 0, else alpha·(exp(x) - 1); any shape (alpha at the input's precision, as Keras).
+
+    Args:
+        alpha: the scale of the negative part (default 1.0).
+    """
 
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
@@ -91,6 +107,12 @@ class PReLU(Layer):
     of the input, 1 = the first after the batch): (N, H, W, C) with shared_axes=[1, 2] learns one
     alpha per channel, shape (1, 1, C). Weight constraints do not exist in minicnn, so
     ``alpha_constraint`` must be None.
+
+    Args:
+        alpha_initializer: of the learned slopes (default "Zeros").
+        alpha_regularizer: penalty on alpha added to the loss, or None.
+        alpha_constraint: must be None.
+        shared_axes: input axes (1-based after the batch) sharing one alpha, e.g. [1, 2].
     """
 
     def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None,

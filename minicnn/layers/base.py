@@ -66,6 +66,15 @@ def _recording_arguments(init):
 
 
 class Layer:
+    """The base of every layer and model.
+
+    Every layer also takes these keyword arguments:
+        name: a unique name (default: the class name in snake_case, numbered: dense, dense_1, ...).
+        trainable: False freezes the layer and every layer below it (default True).
+        dtype: the float dtype of its weights and computation (default: minicnn's default, float32).
+        input_shape: for the first layer of a Sequential, the shape of one sample (batch excluded).
+    """
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         register_subclass(LAYERS, cls, cls.__name__)

@@ -41,7 +41,22 @@ class _Conv(Layer):
 
 
 class Conv2D(_Conv):
-    """kernel (kh, kw, in, filters), bias (filters,); ``method`` picks the convolution form."""
+    """2-D convolution of NHWC input: (N, H, W, in) -> (N, H', W', filters), as ``tf.nn.conv2d``.
+    Weights: kernel (kh, kw, in, filters), bias (filters,).
+
+    Args:
+        filters: positive int, the number of output channels.
+        kernel_size: int or (kh, kw).
+        strides: int or (sh, sw), default 1.
+        padding: "valid" (no padding) or "same" (output = ceil(input / stride), TF's split).
+        dilation_rate: int or (dh, dw): gaps between kernel taps, default 1.
+        activation: name or function applied last (None: linear).
+        use_bias: add a bias vector (default True).
+        bias_initializer: default "zeros".
+        kernel_initializer: default "glorot_uniform".
+        method: the convolution form, "im2col" (default, fast), "naive" (loops) or "sparse" (W' @ x).
+        kernel_regularizer: penalty on the kernel added to the loss.
+    """
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", dilation_rate=1, activation=None,
                  use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros", method="im2col",
@@ -74,7 +89,22 @@ def transposed_output_length(length, kernel, stride, dilation, padding, output_p
 
 
 class Conv2DTranspose(_Conv):
-    """kernel (kh, kw, filters, in), bias (filters,); the output size follows Keras (``output_padding``)."""
+    """Transposed convolution (the gradient of a convolution): (N, H, W, in) -> (N, H', W', filters),
+    H' = H·stride (+ the kernel's overhang for "valid") unless ``output_padding`` fixes it, as Keras.
+    Weights: kernel (kh, kw, filters, in), bias (filters,).
+
+    Args:
+        filters: positive int, the number of output channels.
+        kernel_size: int or (kh, kw).
+        strides: int or (sh, sw), default 1.
+        padding: "valid" (no padding) or "same" (output = ceil(input / stride), TF's split).
+        dilation_rate: int or (dh, dw): gaps between kernel taps, default 1.
+        activation: name or function applied last (None: linear).
+        use_bias: add a bias vector (default True).
+        bias_initializer: default "zeros".
+        output_padding: int or pair, extra rows/columns at the bottom/right (None: Keras' default size).
+        kernel_initializer: default "glorot_uniform".
+    """
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None, dilation_rate=1,
                  activation=None, use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -101,7 +131,20 @@ class Conv2DTranspose(_Conv):
 
 
 class DepthwiseConv2D(_Conv):
-    """kernel (kh, kw, C, depth_multiplier), bias (C·depth_multiplier,)."""
+    """Depthwise convolution: each input channel convolved with its own ``depth_multiplier`` filters,
+    (N, H, W, C) -> (N, H', W', C·depth_multiplier). Weights: kernel (kh, kw, C, M), bias (C·M,).
+
+    Args:
+        kernel_size: int or (kh, kw).
+        strides: int or (sh, sw), default 1.
+        padding: "valid" (no padding) or "same" (output = ceil(input / stride), TF's split).
+        dilation_rate: int or (dh, dw): gaps between kernel taps, default 1.
+        activation: name or function applied last (None: linear).
+        use_bias: add a bias vector (default True).
+        bias_initializer: default "zeros".
+        depth_multiplier: positive int, filters per input channel (default 1).
+        depthwise_initializer: default "glorot_uniform".
+    """
 
     def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1, dilation_rate=1,
                  activation=None, use_bias=True, depthwise_initializer="glorot_uniform", bias_initializer="zeros",
@@ -122,7 +165,21 @@ class DepthwiseConv2D(_Conv):
 
 
 class SeparableConv2D(_Conv):
-    """depthwise_kernel (kh, kw, C, M), pointwise_kernel (1, 1, C·M, filters), bias (filters,)."""
+    """Depthwise convolution followed by a 1x1 convolution: (N, H, W, C) -> (N, H', W', filters).
+    Weights: depthwise_kernel (kh, kw, C, M), pointwise_kernel (1, 1, C·M, filters), bias (filters,).
+
+    Args:
+        filters: positive int, the number of output channels.
+        kernel_size: int or (kh, kw).
+        strides: int or (sh, sw), default 1.
+        padding: "valid" (no padding) or "same" (output = ceil(input / stride), TF's split).
+        dilation_rate: int or (dh, dw): gaps between kernel taps, default 1.
+        activation: name or function applied last (None: linear).
+        use_bias: add a bias vector (default True).
+        bias_initializer: default "zeros".
+        depth_multiplier: positive int, depthwise filters per input channel (default 1).
+        depthwise_initializer, pointwise_initializer: default "glorot_uniform".
+    """
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", dilation_rate=1, depth_multiplier=1,
                  activation=None, use_bias=True, depthwise_initializer="glorot_uniform",

@@ -9,7 +9,16 @@ from .base import Layer, positive_int
 
 
 class Dense(Layer):
-    """y = activation(x @ kernel + bias); kernel (in, units), glorot_uniform; bias (units,), zeros."""
+    """y = activation(x @ kernel + bias) on the last axis: (..., in) -> (..., units).
+
+    Args:
+        units: positive int, the output size.
+        activation: name (``"relu"``) or function applied last; None is linear.
+        use_bias: add the bias vector (default True).
+        kernel_initializer: initializer of the (in, units) kernel, default "glorot_uniform".
+        bias_initializer: initializer of the (units,) bias, default "zeros".
+        kernel_regularizer: penalty on the kernel added to the loss, e.g. ``mc.regularizers.l2(1e-4)``.
+    """
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, **kwargs):
@@ -47,6 +56,12 @@ class Flatten(Layer):
 
 
 class Activation(Layer):
+    """Applies an activation function.
+
+    Args:
+        activation: a name (``"relu"``, ``"softmax"``, ...) or a function of a tensor.
+    """
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
@@ -56,7 +71,14 @@ class Activation(Layer):
 
 
 class Dropout(Layer):
-    """Inverted dropout while training; the identity otherwise (also for a direct call)."""
+    """Inverted dropout while training (each element zeroed with probability ``rate``, survivors scaled
+    by 1/(1 - rate)); the identity otherwise, also for a direct call without ``training``.
+
+    Args:
+        rate: float in [0, 1), the fraction dropped.
+        noise_shape: shape the mask is drawn in and broadcast from, e.g. (N, 1, 1, C).
+        seed: int for a reproducible sequence of masks.
+    """
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -71,7 +93,13 @@ class Dropout(Layer):
 
 class SpatialDropout2D(Dropout):
     """Dropout of whole feature maps: while training, each (sample, channel) map of an NHWC input is
-    kept with probability 1 - rate (and scaled by 1/(1 - rate)) or zeroed entirely."""
+    kept with probability 1 - rate (and scaled by 1/(1 - rate)) or zeroed entirely.
+
+    Args:
+        rate: float in [0, 1), the fraction of maps dropped.
+        data_format: None or "channels_last" (minicnn is NHWC).
+        seed: int for a reproducible sequence of masks.
+    """
 
     def __init__(self, rate, data_format=None, seed=None, **kwargs):
         if data_format not in (None, "channels_last"):

@@ -17,7 +17,15 @@ def _check_shape(shape, argument):
 
 class InputLayer(Layer):
     """Holds a model's symbolic input: ``layer.output`` has ``(batch_size, *shape)``, batch None
-    unless given. It has no weights and passes data through unchanged."""
+    unless given. It has no weights and passes data through unchanged.
+
+    Args:
+        shape: the shape of one sample, a tuple such as (28, 28, 1) (None for an unknown size).
+        batch_size: a fixed batch size, or None.
+        dtype: the input's dtype (default: minicnn's default float dtype).
+        batch_shape: instead of shape and batch_size, the whole shape, batch axis first.
+        name: the layer's (and the input's) name; Keras' names by default (input_layer, ...).
+    """
 
     def __init__(self, shape=None, batch_size=None, dtype=None, batch_shape=None, name=None, **kwargs):
         if (shape is None) == (batch_shape is None):

@@ -10,8 +10,12 @@ from .base import Layer, unique_name
 class Lambda(Layer):
     """y = function(inputs, **arguments), as ``keras.layers.Lambda``: no weights of its own.
 
-    ``function`` may take ``training`` (it is then passed the call's flag). Masks are not
-    supported (``mask`` must be None); ``output_shape`` is accepted and checked against the result.
+    Args:
+        function: a function of the input tensor(s); it may take ``training`` (it is then passed the
+            call's flag).
+        output_shape: the expected shape of one output sample, checked against the result; or None.
+        mask: must be None (masks are not supported).
+        arguments: a dict of keyword arguments passed to ``function``.
     """
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):

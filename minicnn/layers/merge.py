@@ -18,6 +18,12 @@ class _Merge(Layer):
 
 
 class Concatenate(_Merge):
+    """Joins a list of tensors along ``axis`` (their other sizes must agree).
+
+    Args:
+        axis: the axis joined along (default -1, the channels).
+    """
+
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self.axis = axis
@@ -27,11 +33,15 @@ class Concatenate(_Merge):
 
 
 class Add(_Merge):
+    """The elementwise sum of a list of same-shaped tensors (a residual connection)."""
+
     def merge(self, tensors):
         return reduce(add_op, tensors)
 
 
 class Subtract(_Merge):
+    """The first of two same-shaped tensors minus the second."""
+
     def merge(self, tensors):
         if len(tensors) != 2:
             raise ValueError(f"{self.name}: expects exactly 2 tensors, got {len(tensors)}")
@@ -39,11 +49,15 @@ class Subtract(_Merge):
 
 
 class Multiply(_Merge):
+    """The elementwise product of a list of same-shaped tensors."""
+
     def merge(self, tensors):
         return reduce(mul, tensors)
 
 
 class Average(_Merge):
+    """The elementwise mean of a list of same-shaped tensors."""
+
     def merge(self, tensors):
         return reduce(add_op, tensors) * (1.0 / len(tensors))
 

@@ -18,6 +18,14 @@ class BatchNormalization(Layer):
     training=True: normalise with the batch's mean and biased variance and update
     ``moving = moving·momentum + batch·(1 - momentum)``; otherwise (and always when the layer is
     frozen with ``trainable = False``) normalise with the moving statistics.
+
+    Args:
+        axis: the channel axis (or axes) kept; statistics run over all others (default -1).
+        momentum: of the moving statistics (default 0.99).
+        epsilon: added to the variance (default 1e-3).
+        center, scale: learn beta / gamma (default True).
+        beta_initializer, gamma_initializer: defaults "zeros" and "ones".
+        moving_mean_initializer, moving_variance_initializer: defaults "zeros" and "ones".
     """
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
@@ -65,12 +73,19 @@ class BatchNormalization(Layer):
         y, mean, variance = fused_batch_norm(inputs, scale, offset, self.reduce_axes, self.epsilon)
         with no_grad():
             for moving, batch in ((self.moving_mean, mean), (self.moving_variance, variance)):
-                moving.data[...] = moving.data * self.momentum + batch * (1 - self.momentum)
+                moving.assign(moving.data * self.momentum + batch * (1 - self.momentum))
         return y
 
 
 class LayerNormalization(Layer):
-    """Per-sample mean and biased variance over ``axis``; gamma and beta shaped like those axes."""
+    """Per-sample mean and biased variance over ``axis``; gamma and beta shaped like those axes.
+
+    Args:
+        axis: the axis or axes normalised over (default -1).
+        epsilon: added to the variance (default 1e-3).
+        center, scale: learn beta / gamma (default True).
+        beta_initializer, gamma_initializer: defaults "zeros" and "ones".
+    """
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", **kwargs):
@@ -96,7 +111,15 @@ class LayerNormalization(Layer):
 
 class GroupNormalization(Layer):
     """Channels split into ``groups`` contiguous groups; statistics per sample and group over the
-    spatial axes and the group's channels. ``groups=-1`` (one channel per group) is instance norm."""
+    spatial axes and the group's channels. ``groups=-1`` (one channel per group) is instance norm.
+
+    Args:
+        groups: positive int dividing the channels, or -1 (default 32).
+        axis: the channel axis (default -1).
+        epsilon: added to the variance (default 1e-3).
+        center, scale: learn beta / gamma (default True).
+        beta_initializer, gamma_initializer: defaults "zeros" and "ones".
+    """
 
     def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", **kwargs):

@@ -22,10 +22,28 @@ class _Pool2D(Layer):
 
 
 class MaxPooling2D(_Pool2D):
+    """The maximum of each window, (N, H, W, C) -> (N, H', W', C); the gradient goes to the first
+    maximum of each window, as TensorFlow routes it.
+
+    Args:
+        pool_size: int or (ph, pw), the window (default (2, 2)).
+        strides: int or pair; None (the default) means pool_size.
+        padding: "valid" or "same" (windows may hang over the edge; padding never counts).
+    """
+
     pool = staticmethod(max_pool2d)
 
 
 class AveragePooling2D(_Pool2D):
+    """The mean of each window, (N, H, W, C) -> (N, H', W', C); with "same" padding a window that
+    hangs over the edge averages its real cells only.
+
+    Args:
+        pool_size: int or (ph, pw), the window (default (2, 2)).
+        strides: int or pair; None (the default) means pool_size.
+        padding: "valid" or "same" (windows may hang over the edge; padding never counts).
+    """
+
     pool = staticmethod(avg_pool2d)
 
 
@@ -43,10 +61,22 @@ class _GlobalPool2D(Layer):
 
 
 class GlobalAveragePooling2D(_GlobalPool2D):
+    """The mean over H and W: (N, H, W, C) -> (N, C).
+
+    Args:
+        keepdims: keep H and W as axes of size 1, (N, 1, 1, C) (default False).
+    """
+
     pool = staticmethod(global_avg_pool2d)
 
 
 class GlobalMaxPooling2D(_GlobalPool2D):
+    """The maximum over H and W: (N, H, W, C) -> (N, C).
+
+    Args:
+        keepdims: keep H and W as axes of size 1, (N, 1, 1, C) (default False).
+    """
+
     pool = staticmethod(global_max_pool2d)
 
 

@@ -57,7 +57,11 @@ def _check_rank(layer, inputs, rank, layout):
 
 class Reshape(Layer):
     """(N, ...) -> (N, *target_shape), the values in the same (row-major) order; one entry of
-    ``target_shape`` may be -1, inferred from the number of values per sample."""
+    ``target_shape`` may be -1, inferred from the number of values per sample.
+
+    Args:
+        target_shape: the shape of one sample after the layer, a tuple.
+    """
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
@@ -84,7 +88,11 @@ class Reshape(Layer):
 
 class Permute(Layer):
     """Reorders the axes after the batch axis: output axis i (1-based) is input axis dims[i-1];
-    ``Permute((2, 1))`` maps (N, A, B) to (N, B, A)."""
+    ``Permute((2, 1))`` maps (N, A, B) to (N, B, A).
+
+    Args:
+        dims: a permutation of 1, ..., k (the axes after the batch axis).
+    """
 
     def __init__(self, dims, **kwargs):
         super().__init__(**kwargs)
@@ -100,7 +108,11 @@ class Permute(Layer):
 
 
 class RepeatVector(Layer):
-    """(N, F) -> (N, n, F): every sample repeated ``n`` times along a new axis 1."""
+    """(N, F) -> (N, n, F): every sample repeated ``n`` times along a new axis 1.
+
+    Args:
+        n: positive int, the number of repetitions.
+    """
 
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
@@ -129,7 +141,12 @@ def _as_tf_converts(value):
 class Rescaling(Layer):
     """y = x · scale + offset, computed in the layer's dtype: integer inputs (pixels in [0, 255])
     are cast to it first, as Keras does. ``scale`` and ``offset`` may be per-channel arrays; as in
-    Keras, a Python float is rounded to float32 before it takes the layer's dtype."""
+    Keras, a Python float is rounded to float32 before it takes the layer's dtype.
+
+    Args:
+        scale: the factor (1/255 maps pixels to [0, 1]).
+        offset: added after scaling (default 0).
+    """
 
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
@@ -144,7 +161,12 @@ class Rescaling(Layer):
 # --- padding and cropping ----------------------------------------------------------------------
 
 class ZeroPadding1D(Layer):
-    """(N, L, C) -> (N, before + L + after, C), the new steps zero."""
+    """(N, L, C) -> (N, before + L + after, C), the new steps zero.
+
+    Args:
+        padding: n (both ends) or (before, after), default 1.
+        data_format: None or "channels_last" (minicnn is NHWC).
+    """
 
     def __init__(self, padding=1, data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -158,7 +180,12 @@ class ZeroPadding1D(Layer):
 
 class ZeroPadding2D(Layer):
     """(N, H, W, C) -> (N, top + H + bottom, left + W + right, C), the new rows and columns zero.
-    ``padding``: n, (h, w) (h rows above and below, w columns on each side) or ((top, bottom), (left, right))."""
+
+    Args:
+        padding: n, (h, w) (h rows above and below, w columns on each side) or ((top, bottom),
+            (left, right)); default (1, 1).
+        data_format: None or "channels_last" (minicnn is NHWC).
+    """
 
     def __init__(self, padding=(1, 1), data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -171,7 +198,11 @@ class ZeroPadding2D(Layer):
 
 
 class Cropping1D(Layer):
-    """(N, L, C) -> (N, L - before - after, C); at least one step must remain."""
+    """(N, L, C) -> (N, L - before - after, C); at least one step must remain.
+
+    Args:
+        cropping: n (both ends) or (before, after), default (1, 1).
+    """
 
     def __init__(self, cropping=(1, 1), **kwargs):
         super().__init__(**kwargs)
@@ -188,7 +219,12 @@ class Cropping1D(Layer):
 
 class Cropping2D(Layer):
     """(N, H, W, C) -> (N, H - top - bottom, W - left - right, C); at least one row and one column
-    must remain. ``cropping``: n, (h, w) or ((top, bottom), (left, right))."""
+    must remain.
+
+    Args:
+        cropping: n, (h, w) or ((top, bottom), (left, right)); default none.
+        data_format: None or "channels_last" (minicnn is NHWC).
+    """
 
     def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -210,7 +246,13 @@ class UpSampling2D(Layer):
     """(N, H, W, C) -> (N, H·size[0], W·size[1], C). ``interpolation="nearest"`` repeats every row
     ``size[0]`` times and every column ``size[1]`` times; ``"bilinear"`` samples the input at
     half-pixel centres, (i + 1/2)/size - 1/2, between the two nearest rows (columns), the edge
-    ones repeated beyond the border (``ops.reshaping.resize``, as Keras calls ``tf.image.resize``)."""
+    ones repeated beyond the border (``ops.reshaping.resize``, as Keras calls ``tf.image.resize``).
+
+    Args:
+        size: int or (sh, sw), the factors (default (2, 2)).
+        data_format: None or "channels_last" (minicnn is NHWC).
+        interpolation: "nearest" (default) or "bilinear".
+    """
 
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         super().__init__(**kwargs)

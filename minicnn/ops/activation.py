@@ -381,7 +381,12 @@ def softsign(features):
 
 
 def sigmoid(x):
-    return Sigmoid()(x)
+    """1 / (1 + exp(-x)). The output remembers its input (``y._logits``): the binary crossentropy
+    losses compute from those logits, exactly, as Keras 3 does."""
+    x = as_tensor(x)
+    y = Sigmoid()(x)
+    y._logits = ("sigmoid", x)
+    return y
 
 
 def tanh(x):
@@ -420,8 +425,12 @@ def exponential(x):
 
 
 def softmax(logits, axis=-1):
+    """exp(x) / Σ exp(x) along ``axis``. The output remembers its logits (``y._logits``): the
+    categorical crossentropy losses compute from them, exactly, as Keras 3 does."""
     logits = as_tensor(logits)
-    return Softmax(normalize_axes(axis, logits.ndim)[0])(logits)
+    y = Softmax(normalize_axes(axis, logits.ndim)[0])(logits)
+    y._logits = ("softmax", logits)
+    return y
 
 
 def log_softmax(logits, axis=-1):

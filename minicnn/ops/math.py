@@ -339,8 +339,10 @@ class Split(Function):
 
 
 def _is_advanced_index(index):
+    """Whether NumPy indexes with arrays here (a list, array or tuple inside the index), where a
+    position may repeat and its gradients must be summed."""
     parts = index if isinstance(index, tuple) else (index,)
-    return any(hasattr(p, "shape") or isinstance(p, (list, Tensor)) for p in parts)
+    return any(hasattr(p, "shape") or isinstance(p, (list, tuple, Tensor)) for p in parts)
 
 
 class GetItem(Function):
@@ -588,6 +590,23 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0):
 subtract, multiply, divide, negative = sub, mul, div, neg  # the tf.math spellings
 
 
+def _comparison(name, compare):
+    def compare_elementwise(x, y):
+        x, y = binary_operands(x, y, name)
+        return Tensor(compare(x.data, y.data))
+    compare_elementwise.__name__ = name
+    compare_elementwise.__doc__ = f"Like ``tf.math.{name}``: elementwise, with broadcasting; a bool tensor (no gradient)."
+    return compare_elementwise
+
+
+equal = _comparison("equal", lambda a, b: a == b)
+not_equal = _comparison("not_equal", lambda a, b: a != b)
+less = _comparison("less", lambda a, b: a < b)
+less_equal = _comparison("less_equal", lambda a, b: a <= b)
+greater = _comparison("greater", lambda a, b: a > b)
+greater_equal = _comparison("greater_equal", lambda a, b: a >= b)
+
+
 def bias_add(value, bias):
     """Like ``tf.nn.bias_add``: add a vector of length C to the last axis of ``value``."""
     value = as_tensor(value)
@@ -601,6 +620,7 @@ __all__ = [
     "add", "subtract", "multiply", "divide", "pow", "negative", "neg", "exp", "log", "sqrt", "square", "abs",
     "clip_by_value", "cast", "matmul", "reduce_sum", "reduce_mean", "reduce_max", "reduce_min",
     "reshape", "transpose", "broadcast_to", "concat", "stack", "split", "pad", "bias_add",
+    "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
 ]
 
 GRADCHECK_CASES = {
