@@ -51,10 +51,10 @@ def save_weights(layer, path):
     _write_atomically(path, lambda stream: np.savez(stream, **arrays))
 
 
-def save_checkpoint(model, path):
-    """Weights plus the optimizer's kind, step count and state: slot ``name`` of weight k as
-    ``opt/k/name``, an optimizer-wide scalar (Nadam's u_product) as ``opt/scalars/name``."""
-    _check_npz_name(path, "save_checkpoint")
+def checkpoint_arrays(model):
+    """The arrays of a checkpoint: the weights, and the optimizer's kind, step count and state (slot
+    ``name`` of weight k as ``opt/k/name``, an optimizer-wide scalar such as Nadam's u_product as
+    ``opt/scalars/name``)."""
     arrays = _weight_arrays(model)
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None:
@@ -66,6 +66,13 @@ def save_checkpoint(model, path):
                 arrays[f"opt/{k}/{name}"] = value
         for name, value in state.get("scalars", {}).items():
             arrays[f"opt/scalars/{name}"] = value
+    return arrays
+
+
+def save_checkpoint(model, path):
+    """Weights plus the optimizer's state (``checkpoint_arrays``) to an .npz file, atomically."""
+    _check_npz_name(path, "save_checkpoint")
+    arrays = checkpoint_arrays(model)
     _write_atomically(path, lambda stream: np.savez(stream, **arrays))
 
 

@@ -1,4 +1,5 @@
-"""The ``minicnn`` command line: ``minicnn demo``, ``minicnn gradcheck`` (``--help`` on each)."""
+"""The ``minicnn`` command line: ``demo``, ``train``, ``evaluate``, ``summary``, ``gradcheck``
+(``--help`` on each). The work itself is in ``demo.py``, ``runs.py`` and ``gradcheck.py``."""
 
 import argparse
 import sys
@@ -62,6 +63,51 @@ def positive_float(text):
     return value
 
 
+def _train(args):
+    from .runs import train
+
+    summary = train(args.model, args.dataset, args.out, data_dir=args.data_dir, epochs=args.epochs,
+                    batch_size=args.batch_size, optimizer=args.optimizer, learning_rate=args.lr,
+                    schedule=args.schedule, augment=[a for a in (args.augment or "").split(",") if a],
+                    validation_split=args.validation_split, seed=args.seed, device=args.device, depth=args.depth,
+                    verbose=0 if args.quiet else 1, limit=args.limit)
+    print(f"test accuracy: {summary['test_accuracy']:.4f}  test loss: {summary['test_loss']:.4f}  "
+          f"({summary['epochs']} epochs, {summary['wall_seconds']:.0f}s); files in {args.out}")
+    return 0
+
+
+def _evaluate(args):
+    from .runs import evaluate
+
+    results = evaluate(args.model, args.dataset, args.weights, data_dir=args.data_dir, depth=args.depth)
+    print(f"test accuracy: {results['test_accuracy']:.4f}  test loss: {results['test_loss']:.4f}")
+    return 0
+
+
+def _summary(args):
+    from .runs import build_model
+
+    build_model(args.model, args.input_shape, args.classes, args.depth).summary()
+    return 0
+
+
+def shape(text):
+    try:
+        values = tuple(int(n) for n in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes separated by commas such as 32,32,3, got {text!r}") from None
+    if not values or min(values) <= 0:
+        raise argparse.ArgumentTypeError(f"expected positive sizes, got {text!r}")
+    return values
+
+
+def _add_model_arguments(parser):
+    from .runs import MODELS
+
+    parser.add_argument("--model", required=True, choices=sorted(MODELS), help="a network of the model zoo")
+    parser.add_argument("--depth", type=positive_int, help="depth of resnet_v1 (6n+2), resnet_v2 (9n+2), densenet_bc")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="minicnn", description="A CNN engine on NumPy/CuPy, checked against TensorFlow.")
     verbs = parser.add_subparsers(dest="verb")
@@ -73,6 +119,40 @@ def build_parser():
     demo.add_argument("--seed", type=int, default=0, help="seed of the split, initial weights and shuffling")
     demo.add_argument("--quiet", action="store_true", help="print only the test accuracy")
     demo.set_defaults(run=_demo)
+
+    from .runs import DATASETS, MODELS
+    train = verbs.add_parser("train", help="train a zoo model on a dataset; writes checkpoints, log, curves, summary")
+    _add_model_arguments(train)
+    train.add_argument("--dataset", required=True, choices=sorted(DATASETS))
+    train.add_argument("--data-dir", help="folder of the dataset's files (default: $MINICNN_DATA, else ~/.keras/datasets)")
+    train.add_argument("--epochs", type=positive_int, default=5, help="default 5")
+    train.add_argument("--batch-size", type=positive_int, default=128, help="default 128")
+    train.add_argument("--optimizer", default="adam", choices=["sgd", "adam", "rmsprop", "adamw", "nadam"])
+    train.add_argument("--lr", type=positive_float, default=1e-3, help="learning rate (default 1e-3)")
+    train.add_argument("--schedule", default="none", choices=["none", "step", "cosine", "resnet"],
+                       help="learning-rate schedule over the run (resnet: seed 000's lr_schedule)")
+    train.add_argument("--augment", help="comma-separated: flip, crop (pad 4 and crop), shift")
+    train.add_argument("--validation-split", type=float, default=0.1, help="fraction of training data (default 0.1)")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--device", default="cpu", choices=["cpu", "gpu"])
+    train.add_argument("--out", required=True, help="output folder; run again with it to resume an interrupted run")
+    train.add_argument("--limit", type=positive_int, help="use only this many training and test samples")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.set_defaults(run=_train)
+
+    evaluate = verbs.add_parser("evaluate", help="test accuracy and loss of a zoo model with saved weights")
+    _add_model_arguments(evaluate)
+    evaluate.add_argument("--dataset", required=True, choices=sorted(DATASETS))
+    evaluate.add_argument("--data-dir")
+    evaluate.add_argument("--weights", required=True, help="an .npz written by save_weights (e.g. DIR/best.npz)")
+    evaluate.set_defaults(run=_evaluate)
+
+    summary = verbs.add_parser("summary", help="print a zoo model's layers and parameter counts as Keras does")
+    summary.add_argument("model", choices=sorted(MODELS))
+    summary.add_argument("--depth", type=positive_int)
+    summary.add_argument("--input-shape", type=shape, default=(32, 32, 3), help="default 32,32,3")
+    summary.add_argument("--classes", type=positive_int, default=10)
+    summary.set_defaults(run=_summary)
 
     check = verbs.add_parser("gradcheck", help="check built-in operators' gradients numerically in float64")
     check.add_argument("ops", nargs="*", help="operator names (default: all; see --list)")

@@ -7,11 +7,12 @@ from .model import Sequential
 
 
 def build_demo_model(input_shape=(8, 8, 1), classes=10):
-    """A small CNN: two 3x3 convolutions (the second with stride 2), then a 64-unit dense layer; logits out."""
+    """A small CNN: two 3x3 convolutions (the second with stride 2), dropout, a 64-unit dense layer; logits out."""
     return Sequential([
         layers.Conv2D(16, 3, padding="same", activation="relu", input_shape=input_shape),
         layers.Conv2D(32, 3, strides=2, padding="same", activation="relu"),
         layers.Flatten(),
+        layers.Dropout(0.3),
         layers.Dense(64, activation="relu"),
         layers.Dense(classes),
     ], name="digits_cnn")

@@ -5,7 +5,7 @@ import weakref
 
 import numpy as np
 
-from . import graph, optimizers, training
+from . import batches, compiled, graph, optimizers, training
 from .autograd import Tensor, no_grad
 from .layers.base import Layer, unique_name
 from .layers.input_layer import Input, InputLayer
@@ -27,7 +27,7 @@ class Model(Layer):
         if name is None and type(self) is Model and inputs is not None:
             name = unique_name("functional")  # Keras 3's name for Model(inputs, outputs)
         super().__init__(name=name, **kwargs)
-        self.compiled_metrics = training.CompiledMetrics(None, None, ["output"])
+        self.compiled_metrics = compiled.CompiledMetrics(None, None, ["output"])
         if inputs is None and outputs is None:
             return
         if inputs is None or outputs is None:
@@ -133,8 +133,18 @@ class Model(Layer):
                 run_eagerly=None, steps_per_execution=1, jit_compile="auto"):
         """Set the optimizer (name or object), the loss (name, Loss or callable; a list or dict for
         several outputs), ``loss_weights`` and metrics (a list, or per output a list or dict).
-        minicnn always runs eagerly; ``run_eagerly``, ``steps_per_execution`` and ``jit_compile``
-        are accepted for Keras code and change nothing."""
+
+        Args:
+            optimizer: an Optimizer, or a name ("rmsprop", "adam", "sgd", ...).
+            loss: a Loss, a name, or a function (y_true, y_pred) -> per-example losses; for several
+                outputs one for all, a list in output order, or a dict by output name.
+            loss_weights: the weight of each output's loss in the total (a list or a dict).
+            metrics: names ("accuracy" is resolved per output as Keras does) or Metric objects; for
+                several outputs a list of lists or a dict by output name.
+            weighted_metrics: metrics that also take the sample weights.
+            run_eagerly, steps_per_execution, jit_compile: accepted for Keras code; minicnn always
+                runs eagerly, one step at a time, so they change nothing.
+        """
         optimizer = optimizers.get(optimizer)
         owner = getattr(optimizer, "_model", None)
         if owner is not None and owner() is not None and owner() is not self:
@@ -142,8 +152,8 @@ class Model(Layer):
                              "give each model its own optimizer (its state belongs to that model's weights)")
         optimizer._model = weakref.ref(self)
         self.optimizer = optimizer
-        self.compiled_loss = training.CompiledLoss(loss, loss_weights, self.output_names)
-        self.compiled_metrics = training.CompiledMetrics(metrics, weighted_metrics, self.output_names)
+        self.compiled_loss = compiled.CompiledLoss(loss, loss_weights, self.output_names)
+        self.compiled_metrics = compiled.CompiledMetrics(metrics, weighted_metrics, self.output_names)
         self.loss = loss
 
     def build(self, input_shape):
@@ -166,13 +176,15 @@ class Model(Layer):
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
-            validation_batch_size=None, validation_freq=1):
+            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
         """Train for ``epochs`` passes over (x, y); returns the ``History`` (``history.history[name]``
         is the list of per-epoch values).
 
         Args:
-            x: input array, a list of arrays (several inputs) or a dict by input name.
-            y: targets: an array, or a list / dict by output name for several outputs.
+            x: input array, a list of arrays (several inputs) or a dict by input name; or a loader
+                (``mc.data.DataLoader``) or an iterable yielding (x, y) or (x, y, sample_weight) batches.
+            y: targets: an array, or a list / dict by output name for several outputs (None when x
+                yields its own batches).
             batch_size: samples per step (None: 32).
             epochs: index of the last epoch (training runs from ``initial_epoch`` to ``epochs``).
             verbose: 0 silent, 1 progress bar, 2 one line per epoch, "auto" = 1; printed to stdout.
@@ -182,50 +194,76 @@ class Model(Layer):
             shuffle: reshuffle the training samples each epoch (minicnn's seeded generator).
             class_weight: dict label -> weight of each sample's loss (one-output models).
             sample_weight: one weight per sample.
-            initial_epoch: epoch to start at (to resume a run).
+            initial_epoch: epoch to start at (to resume a run; ``BackupAndRestore`` sets it itself).
+            steps_per_epoch: batches per epoch from a loader or generator (required for an endless one).
+            validation_steps: batches per validation from a loader or generator.
             validation_batch_size: batch size of validation (default: batch_size).
             validation_freq: validate every that many epochs, or at the epochs listed (1-based).
         """
         self._require_compiled("fit")
-        if y is None and any(loss is not None for loss in self.compiled_loss.losses):
+        if y is None and batches.is_arrays(x) and any(loss is not None for loss in self.compiled_loss.losses):
             raise ValueError(f"{self.name}.fit: y is None, but the compiled loss compares predictions with targets; "
                              "pass y")
         return training.fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
-                            shuffle, class_weight, sample_weight, initial_epoch, validation_batch_size,
-                            validation_freq)
+                            shuffle, class_weight, sample_weight, initial_epoch, steps_per_epoch, validation_steps,
+                            validation_batch_size, validation_freq)
 
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, callbacks=None,
-                 return_dict=False):
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False):
         """Loss (with the weight penalties) and metrics over all of (x, y), in inference mode.
 
         Returns a float when there are no metrics, else a list ``[loss, metric, ...]`` (Keras'
         ``metrics_names`` order), or a dict name -> value with ``return_dict=True``.
+
+        Args:
+            x, y: inputs and targets, as for ``fit``.
+            batch_size: samples per step (None: 32).
+            verbose: 0 silent, 1 or "auto" a progress bar.
+            sample_weight: one weight per sample.
+            steps: batches to evaluate from a loader or generator (None: all it yields).
+            callbacks: ``mc.callbacks.Callback`` objects (their test hooks are called).
+            return_dict: return {name: value}.
         """
         self._require_compiled("evaluate")
-        return training.evaluate(self, x, y, batch_size, verbose, sample_weight, callbacks, return_dict)
+        return training.evaluate(self, x, y, batch_size, verbose, sample_weight, steps, callbacks, return_dict)
 
-    def predict(self, x, batch_size=None, verbose="auto", callbacks=None):
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Outputs for all of ``x`` in inference mode, batch by batch: an array of the backend, or a
-        list (a dict) of them for several outputs."""
-        return training.predict(self, x, batch_size, verbose, callbacks)
+        list (a dict) of them for several outputs.
+
+        Args:
+            x: inputs: an array, a list of arrays or a dict by input name.
+            batch_size: samples per step (None: 32).
+            verbose: 0 silent, 1 or "auto" a progress bar.
+            steps: batches to predict from a loader or generator (None: all it yields).
+            callbacks: ``mc.callbacks.Callback`` objects (their predict hooks are called).
+        """
+        return training.predict(self, x, batch_size, verbose, steps, callbacks)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
-        """One optimizer step on this batch; returns the loss (and metrics) of the batch."""
+        """One optimizer step on this batch; returns the loss (and metrics) of the batch, as ``evaluate``.
+
+        Args:
+            x, y: one batch of inputs and targets.
+            sample_weight: one weight per sample, or None.
+            class_weight: dict label -> weight, or None.
+            return_dict: return {name: value}.
+        """
         self._require_compiled("train_on_batch")
         if class_weight is not None:
-            sample_weight = training.class_weight_to_sample_weight(y, class_weight)
+            sample_weight = batches.class_weight_to_sample_weight(y, class_weight)
         self.compiled_metrics.reset()
         outcome = training.train_step(self, x, y, sample_weight)
-        logs = training.record_step(self, training.Tracker(), 1, *outcome, sample_weight)
+        logs = training.record_step(self, compiled.Tracker(), 1, *outcome, sample_weight)
         return logs if return_dict else training.flatten_in_order(self, logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """The loss (and metrics) of this batch in inference mode, without updating the weights."""
-        return self.evaluate(x, y, batch_size=training.num_samples(x), verbose=0, sample_weight=sample_weight,
+        return self.evaluate(x, y, batch_size=batches.num_samples(x), verbose=0, sample_weight=sample_weight,
                              return_dict=return_dict)
 
     def predict_on_batch(self, x):
-        return self.predict(x, batch_size=training.num_samples(x), verbose=0)
+        return self.predict(x, batch_size=batches.num_samples(x), verbose=0)
 
     # --- saving ----------------------------------------------------------------------------
     def save_checkpoint(self, path):
@@ -248,7 +286,12 @@ class Model(Layer):
         return found[0]
 
     def summary(self, line_length=None, print_fn=None):
-        """Print the layers, their output shapes and parameter counts as Keras 3 lays them out."""
+        """Print the layers, their output shapes and parameter counts as Keras 3 lays them out.
+
+        Args:
+            line_length: the table's width (default: Keras', at most the terminal's width - 4).
+            print_fn: called with the whole text (default ``print``).
+        """
         if not self.built:
             raise ValueError(f"{self.name}.summary(): the model is not built; call it on data or build(input_shape)")
         (print_fn or print)(format_summary(self, line_length))

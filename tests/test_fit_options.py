@@ -181,3 +181,42 @@ def test_one_optimizer_for_two_models_is_refused_as_keras():
     first.compile(optimizer, "mse")  # the same model again is fine
     with pytest.raises(ValueError, match="already trains model"):
         second.compile(optimizer, "mse")
+
+
+def batch_generator(x, y, batch_size):
+    """An endless generator of (x, y) batches in order, as a Keras user writes one."""
+    while True:
+        for start in range(0, len(x), batch_size):
+            yield x[start:start + batch_size], y[start:start + batch_size]
+
+
+def test_fit_on_a_generator_with_steps_per_epoch_matches_keras(tf, data):
+    x, y = data
+    theirs, ours = pair(tf, mlp)
+    keras_history = theirs.fit(batch_generator(x, y, 6), steps_per_epoch=3, epochs=3, verbose=0)
+    history = ours.fit(batch_generator(x, y, 6), steps_per_epoch=3, epochs=3, verbose=0)
+    assert_same(theirs, ours, keras_history, history)
+    np.testing.assert_allclose(ours.evaluate(batch_generator(x, y, 5), steps=4, verbose=0),
+                               theirs.evaluate(batch_generator(x, y, 5), steps=4, verbose=0), rtol=1e-5)
+    np.testing.assert_allclose(ours.predict(batch_generator(x, y, 5), steps=2, verbose=0),
+                               theirs.predict(batch_generator(x, y, 5), steps=2, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def test_a_reiterable_batch_source_makes_a_new_pass_each_epoch(data):
+    """An object with __iter__ (a fresh pass each time) and __len__ is read whole each epoch, as a loader."""
+    x, y = data
+
+    class Batches:
+        def __len__(self):
+            return 4
+
+        def __iter__(self):
+            return ((x[i:i + 5], y[i:i + 5]) for i in range(0, 20, 5))
+
+    model = mlp(mc)
+    model.compile("sgd", mc.losses.SparseCategoricalCrossentropy(from_logits=True))
+    steps = CountSteps()
+    model.fit(Batches(), epochs=2, verbose=0, callbacks=[steps])
+    assert steps.count == 8
+    with pytest.raises(ValueError, match="yields its own batches"):
+        model.fit(Batches(), y, verbose=0)
