@@ -8,6 +8,7 @@ fan_in = kh·kw·in and fan_out = kh·kw·out.
 import numpy as np
 
 from . import backend
+from .registry import snake_case
 
 TRUNCATION_STD = 0.87962566103423978  # std of a unit normal truncated to ±2
 
@@ -38,12 +39,19 @@ def truncated_normal(shape, stddev, generator):
 
 
 class Initializer:
+    """Base of the initializers: ``init(shape, dtype)`` draws an array; ``get_config()`` gives the
+    constructor's arguments, so that ``type(init)(**init.get_config())`` makes an equal one and
+    ``serialize`` can write it as Keras does."""
+
     def __call__(self, shape, dtype=None):
         dtype = dtype or backend.get_default_dtype()
         return np.asarray(self.sample(tuple(shape)), dtype=dtype)
 
     def sample(self, shape):
         raise NotImplementedError
+
+    def get_config(self):
+        return {}
 
 
 class Constant(Initializer):
@@ -53,15 +61,24 @@ class Constant(Initializer):
     def sample(self, shape):
         return np.full(shape, self.value)
 
+    def get_config(self):
+        return {"value": self.value}
+
 
 class Zeros(Constant):
     def __init__(self):
         super().__init__(0.0)
 
+    def get_config(self):
+        return {}
+
 
 class Ones(Constant):
     def __init__(self):
         super().__init__(1.0)
+
+    def get_config(self):
+        return {}
 
 
 class RandomNormal(Initializer):
@@ -71,6 +88,23 @@ class RandomNormal(Initializer):
     def sample(self, shape):
         return _generator(self.seed).normal(self.mean, self.stddev, size=shape)
 
+    def get_config(self):
+        return {"seed": self.seed, "mean": self.mean, "stddev": self.stddev}
+
+
+class TruncatedNormal(Initializer):
+    """N(mean, stddev²) with draws farther than 2·stddev from the mean drawn again (Keras' definition:
+    the result's std is about 0.88·stddev)."""
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        self.mean, self.stddev, self.seed = mean, stddev, seed
+
+    def sample(self, shape):
+        return self.mean + truncated_normal(shape, self.stddev, _generator(self.seed))
+
+    def get_config(self):
+        return {"seed": self.seed, "mean": self.mean, "stddev": self.stddev}
+
 
 class RandomUniform(Initializer):
     def __init__(self, minval=-0.05, maxval=0.05, seed=None):
@@ -78,6 +112,9 @@ class RandomUniform(Initializer):
 
     def sample(self, shape):
         return _generator(self.seed).uniform(self.minval, self.maxval, size=shape)
+
+    def get_config(self):
+        return {"seed": self.seed, "minval": self.minval, "maxval": self.maxval}
 
 
 class VarianceScaling(Initializer):
@@ -106,43 +143,121 @@ class VarianceScaling(Initializer):
             return generator.normal(0.0, np.sqrt(variance), size=shape)
         return truncated_normal(shape, np.sqrt(variance) / TRUNCATION_STD, generator)
 
-
-def glorot_uniform(seed=None):
-    return VarianceScaling(1.0, "fan_avg", "uniform", seed)
-
-
-def glorot_normal(seed=None):
-    return VarianceScaling(1.0, "fan_avg", "truncated_normal", seed)
+    def get_config(self):
+        return {"seed": self.seed, "scale": self.scale, "mode": self.mode, "distribution": self.distribution}
 
 
-def he_normal(seed=None):
-    return VarianceScaling(2.0, "fan_in", "truncated_normal", seed)
+class _NamedVarianceScaling(VarianceScaling):
+    """A VarianceScaling with fixed (scale, mode, distribution): only the seed is an argument."""
+
+    settings = None
+
+    def __init__(self, seed=None):
+        super().__init__(*type(self).settings, seed=seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
 
 
-def he_uniform(seed=None):
-    return VarianceScaling(2.0, "fan_in", "uniform", seed)
+class GlorotUniform(_NamedVarianceScaling):
+    """Uniform on ±sqrt(6 / (fan_in + fan_out))."""
+    settings = (1.0, "fan_avg", "uniform")
 
 
-def lecun_normal(seed=None):
-    return VarianceScaling(1.0, "fan_in", "truncated_normal", seed)
+class GlorotNormal(_NamedVarianceScaling):
+    """Truncated normal with std sqrt(2 / (fan_in + fan_out))."""
+    settings = (1.0, "fan_avg", "truncated_normal")
 
 
-def lecun_uniform(seed=None):
-    return VarianceScaling(1.0, "fan_in", "uniform", seed)
+class HeNormal(_NamedVarianceScaling):
+    """Truncated normal with std sqrt(2 / fan_in)."""
+    settings = (2.0, "fan_in", "truncated_normal")
 
 
-_BY_NAME = {
-    "zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal": RandomNormal,
-    "random_uniform": RandomUniform, "glorot_uniform": glorot_uniform, "glorot_normal": glorot_normal,
-    "he_normal": he_normal, "he_uniform": he_uniform, "lecun_normal": lecun_normal,
-    "lecun_uniform": lecun_uniform,
-}
+class HeUniform(_NamedVarianceScaling):
+    """Uniform on ±sqrt(6 / fan_in)."""
+    settings = (2.0, "fan_in", "uniform")
+
+
+class LecunNormal(_NamedVarianceScaling):
+    """Truncated normal with std sqrt(1 / fan_in)."""
+    settings = (1.0, "fan_in", "truncated_normal")
+
+
+class LecunUniform(_NamedVarianceScaling):
+    """Uniform on ±sqrt(3 / fan_in)."""
+    settings = (1.0, "fan_in", "uniform")
+
+
+# Keras' lower-case names are its classes too: glorot_uniform(seed=3) is GlorotUniform(seed=3)
+# (truncated_normal stays the sampling helper above; get('truncated_normal') finds the class)
+zeros, ones, constant = Zeros, Ones, Constant
+random_normal, random_uniform = RandomNormal, RandomUniform
+variance_scaling = VarianceScaling
+glorot_uniform, glorot_normal, he_normal, he_uniform = GlorotUniform, GlorotNormal, HeNormal, HeUniform
+lecun_normal, lecun_uniform = LecunNormal, LecunUniform
+
+KERAS_CLASSES = {cls.__name__: cls for cls in (
+    Zeros, Ones, Constant, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling, GlorotUniform,
+    GlorotNormal, HeNormal, HeUniform, LecunNormal, LecunUniform)}
+_BY_NAME = {snake_case(name): cls for name, cls in KERAS_CLASSES.items()}
+_BY_NAME.update({"normal": RandomNormal, "uniform": RandomUniform, "zero": Zeros, "one": Ones})
+
+# Arguments Keras writes in a config that minicnn's initializers do not take, with the only value
+# minicnn can honour (Keras 3.15 writes input_axes/output_axes for the VarianceScaling family).
+KERAS_ONLY_ARGUMENTS = {"input_axes": None, "output_axes": None}
 
 
 def get(identifier):
-    """An initializer from a Keras name ('glorot_uniform', 'he_normal', ...) or a callable."""
+    """An initializer from a Keras name ('glorot_uniform', 'GlorotUniform', 'he_normal', ...), a
+    Keras config dict (``serialize``'s form), or a callable (returned as is)."""
     if callable(identifier) and not isinstance(identifier, type):
         return identifier
-    if isinstance(identifier, str) and identifier.lower() in _BY_NAME:
-        return _BY_NAME[identifier.lower()]()
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        cls = KERAS_CLASSES.get(identifier) or _BY_NAME.get(identifier.lower())
+        if cls is not None:
+            return cls()
     raise ValueError(f"unknown initializer {identifier!r}; expected one of {sorted(_BY_NAME)} or a callable")
+
+
+def serialize(initializer):
+    """Keras 3's config dict of an initializer (a name, or one of the classes here):
+    ``{"module": "keras.initializers", "class_name": "HeNormal", "config": {"seed": None, ...},
+    "registered_name": None}``. Other callables have no Keras form: TypeError."""
+    initializer = get(initializer)
+    name = type(initializer).__name__
+    if KERAS_CLASSES.get(name) is not type(initializer):
+        raise TypeError(f"initializer {initializer!r} has no Keras config: only the initializers of "
+                        f"mc.initializers ({sorted(KERAS_CLASSES)}) can be written to a Keras file")
+    config = dict(initializer.get_config())
+    if isinstance(initializer, VarianceScaling):
+        config.update(KERAS_ONLY_ARGUMENTS)
+    return {"module": "keras.initializers", "class_name": name, "config": config, "registered_name": None}
+
+
+def deserialize(config):
+    """The initializer of a Keras config dict (``serialize``'s form; Keras 2's without "module" too).
+    A Keras-only argument (``input_axes``) is accepted at its default only; anything else that minicnn
+    cannot honour is a ValueError naming it."""
+    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
+        raise ValueError(f"an initializer config must be a dict with 'class_name' and 'config', got {config!r}")
+    name, arguments = config["class_name"], dict(config.get("config") or {})
+    module = config.get("module", "keras.initializers")
+    if module != "keras.initializers" or config.get("registered_name") not in (None, name) or name not in KERAS_CLASSES:
+        raise ValueError(f"unknown initializer {name!r} (module {module!r}); minicnn has the Keras initializers "
+                         f"{sorted(KERAS_CLASSES)}")
+    for key, default in KERAS_ONLY_ARGUMENTS.items():
+        if key in arguments and issubclass(KERAS_CLASSES[name], VarianceScaling):
+            value = arguments.pop(key)
+            if value != default:
+                raise ValueError(f"initializer {name}: {key}={value!r} is not supported by minicnn "
+                                 f"(expected {default!r})")
+    seed = arguments.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise ValueError(f"initializer {name}: seed must be an int or None, got {seed!r}")
+    try:
+        return KERAS_CLASSES[name](**arguments)
+    except TypeError as err:
+        raise ValueError(f"initializer {name}: config {arguments} does not fit its arguments ({err})") from err

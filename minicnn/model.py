@@ -1,6 +1,7 @@
 """``Model`` (functional, or subclassed with ``call``) and ``Sequential``, with Keras 3's
 compile / fit / evaluate / predict, ``*_on_batch``, summary and saving."""
 
+import os
 import weakref
 
 import numpy as np
@@ -51,6 +52,8 @@ class Model(Layer):
         if unused:
             raise ValueError(f"Model: input {unused[0].name} is not connected to the outputs")
         self._graph = dict(inputs=flat["inputs"], outputs=flat["outputs"], nodes=nodes, structure=structure)
+        if flat["inputs"][0].dtype.kind == "f":
+            self.dtype = flat["inputs"][0].dtype  # the model computes in its input's float dtype
         for layer in layers:
             self._track(layer)
         self.built = True
@@ -266,6 +269,31 @@ class Model(Layer):
         return self.predict(x, batch_size=batches.num_samples(x), verbose=0)
 
     # --- saving ----------------------------------------------------------------------------
+    def save(self, filepath):
+        """The whole model (architecture and weights) to a ``.keras`` file in Keras 3's layout, which
+        ``keras.models.load_model`` and ``mc.models.load_model`` read. Sequential and functional
+        models only (a subclassed model's code cannot be written to a file: save its weights)."""
+        if not os.fspath(filepath).endswith(".keras"):
+            raise ValueError(f"save: the file name must end in .keras, got {os.fspath(filepath)!r} "
+                             "(for the weights alone use save_weights with .weights.h5 or .npz)")
+        from .saving import save_model
+        save_model(self, filepath)
+
+    def get_config(self):
+        """Keras 3's config of a Sequential or functional model (its layers and their connections);
+        a subclassed model's constructor arguments."""
+        if getattr(self, "_graph", None) is None:
+            return super().get_config()
+        from .saving import model_config
+        return model_config(self)
+
+    @classmethod
+    def from_config(cls, config):
+        if "layers" not in config:
+            return super().from_config(config)
+        from .saving import model_from_config
+        return model_from_config(config)
+
     def save_checkpoint(self, path):
         """Weights and optimizer state to an .npz file (atomic), to resume training later."""
         from .checkpoint import save_checkpoint
@@ -327,6 +355,8 @@ class Sequential(Model):
             self._extend_graph(layer)
 
     def _start_graph(self, input_tensor):
+        if input_tensor.dtype.kind == "f":
+            self.dtype = input_tensor.dtype
         self._graph = dict(inputs=[input_tensor], outputs=[input_tensor], nodes=[input_tensor.node],
                            structure={"inputs": input_tensor, "outputs": input_tensor})
         for layer in self._sublayers:

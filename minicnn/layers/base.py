@@ -11,6 +11,7 @@ its ``call``'s default, and leaves that value in the context for the layers call
 
 import functools
 import inspect
+import os
 import threading
 from collections import defaultdict
 from functools import lru_cache
@@ -206,14 +207,14 @@ class Layer:
             w.assign(v)
 
     def save_weights(self, path):
-        """All weights (trainable and not) to an .npz file, written atomically."""
-        from ..checkpoint import save_weights
-        save_weights(self, path)
+        """All weights (trainable and not) to ``path``, written atomically: ``.npz`` (minicnn's own,
+        by position) or ``.weights.h5`` (Keras 3's layout: ``keras_model.load_weights`` reads it)."""
+        _weights_format(path, "save_weights")[0](self, path)
 
     def load_weights(self, path):
-        """Weights from ``save_weights``, matched by position and checked by shape (all or nothing)."""
-        from ..checkpoint import load_weights
-        load_weights(self, path)
+        """Weights from ``save_weights`` (``.npz``) or from Keras (``.weights.h5``), checked against the
+        model (count, shapes) before anything changes: all or nothing."""
+        _weights_format(path, "load_weights")[1](self, path)
 
     def zero_grad(self):
         for w in self.weights:
@@ -315,3 +316,15 @@ def call_takes(call, argument):
 def call_default(call, argument):
     parameter = inspect.signature(call).parameters.get(argument)
     return None if parameter is None or parameter.default is inspect.Parameter.empty else parameter.default
+
+
+def _weights_format(path, what):
+    """(save, load) for a weights file, by its name's ending."""
+    name = os.fspath(path)
+    if name.endswith(".weights.h5"):
+        from ..saving import load_weights_h5, save_weights_h5
+        return save_weights_h5, load_weights_h5
+    if name.endswith(".npz"):
+        from ..checkpoint import load_weights, save_weights
+        return save_weights, load_weights
+    raise ValueError(f"{what}: the file name must end in .npz (minicnn's format) or .weights.h5 (Keras'), got {name!r}")
