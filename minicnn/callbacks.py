@@ -64,13 +64,16 @@ for _hook in HOOKS + ("on_batch_begin", "on_batch_end"):
 class CallbackList:
     """Several callbacks called as one, in order (``callbacks.on_epoch_end(epoch, logs)``)."""
 
-    def __init__(self, callbacks, model, **params):
+    def __init__(self, callbacks, model=None, **params):
+        """Without ``model`` and ``params`` (fit's own evaluation on the same callbacks) the callbacks
+        keep the ones they were given."""
         self.callbacks = list(callbacks or [])
         for callback in self.callbacks:
             if not isinstance(callback, Callback):
                 raise TypeError(f"callbacks must be Callback objects, got {type(callback).__name__}")
-            callback.set_model(model)
-            callback.set_params(params)
+            if model is not None:
+                callback.set_model(model)
+                callback.set_params(params)
 
     def __getattr__(self, hook):
         if hook not in HOOKS:

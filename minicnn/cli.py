@@ -169,7 +169,11 @@ def main(argv=None):
     if args.verb is None:  # plain `minicnn`: say what it can do
         parser.print_help()
         return 0
-    return args.run(args)
+    try:
+        return args.run(args)
+    except (ValueError, OSError) as err:  # bad input or missing files: the message, not a traceback
+        print(f"minicnn {args.verb}: {err}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -148,7 +148,7 @@ def fit(model, x, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=N
         for epoch in range(initial_epoch, epochs):
             epoch_logs = train_epoch(model, train, callbacks, epoch)
             if validation is not None and should_validate(epoch, validation_freq):
-                results = run_evaluation(model, validation, callbacks.callbacks, return_dict=True)
+                results = run_evaluation(model, validation, callbacks.callbacks, return_dict=True, internal=True)
                 epoch_logs = {**epoch_logs, **{f"val_{k}": v for k, v in results.items()}}
             callbacks.on_epoch_end(epoch, epoch_logs)
             for backup in backups:  # after every callback has seen the epoch: the state is complete
@@ -192,11 +192,14 @@ def evaluate(model, x, y=None, batch_size=None, verbose="auto", sample_weight=No
     Keras' ``metrics_names`` order, or a dict with ``return_dict=True``."""
     source = batches_of(x, y, sample_weight, check_batch_size(batch_size), False, steps)
     callbacks = make_callbacks(model, callbacks, verbose, 1, source.steps)[0].callbacks
-    return run_evaluation(model, source, callbacks, return_dict)
+    return run_evaluation(model, source, callbacks, return_dict, internal=True)
 
 
-def run_evaluation(model, source, callbacks, return_dict):
-    callbacks = CallbackList(callbacks, model, verbose=0, epochs=1, steps=source.steps)
+def run_evaluation(model, source, callbacks, return_dict, internal=False):
+    """Evaluate on ``source`` calling the test hooks; ``internal`` (fit's validation) leaves the
+    callbacks' model and params as fit set them."""
+    callbacks = CallbackList(callbacks) if internal else \
+        CallbackList(callbacks, model, verbose=0, epochs=1, steps=source.steps)
     model.compiled_metrics.reset()
     tracker, logs = Tracker(), {}
     callbacks.on_test_begin()

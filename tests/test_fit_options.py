@@ -129,12 +129,12 @@ def test_verbose_2_prints_one_line_per_epoch_to_stdout(data, capsys):
     x, y = data
     model = mlp(mc)
     model.compile("sgd", mc.losses.SparseCategoricalCrossentropy(from_logits=True))
-    model.fit(x, y, batch_size=5, epochs=3, verbose=2)
+    model.fit(x, y, batch_size=5, epochs=3, verbose=2, validation_data=(x[:7], y[:7]))
     out, err = capsys.readouterr()
     lines = out.strip().splitlines()
     assert err == "" and len(lines) == 6, out
     assert [l for l in lines if l.startswith("Epoch")] == ["Epoch 1/3", "Epoch 2/3", "Epoch 3/3"]
-    assert all(l.startswith("4/4 ") and " - loss: " in l for l in lines[1::2])
+    assert all(l.startswith("4/4 ") and " - loss: " in l and " - val_loss: " in l for l in lines[1::2]), out
     model.fit(x, y, batch_size=5, epochs=1, verbose=0)
     model.predict(x, verbose=0)
     assert capsys.readouterr().out == ""
