@@ -70,7 +70,7 @@ def _train(args):
                     batch_size=args.batch_size, optimizer=args.optimizer, learning_rate=args.lr,
                     schedule=args.schedule, augment=[a for a in (args.augment or "").split(",") if a],
                     validation_split=args.validation_split, seed=args.seed, device=args.device, depth=args.depth,
-                    verbose=0 if args.quiet else 1, limit=args.limit)
+                    verbose=0 if args.quiet else 1, limit=args.limit, resume=args.resume)
     print(f"test accuracy: {summary['test_accuracy']:.4f}  test loss: {summary['test_loss']:.4f}  "
           f"({summary['epochs']} epochs, {summary['wall_seconds']:.0f}s); files in {args.out}")
     return 0
@@ -126,7 +126,7 @@ def build_parser():
     train.add_argument("--dataset", required=True, choices=sorted(DATASETS))
     train.add_argument("--data-dir", help="folder of the dataset's files (default: $MINICNN_DATA, else ~/.keras/datasets)")
     train.add_argument("--epochs", type=positive_int, default=5, help="default 5")
-    train.add_argument("--batch-size", type=positive_int, default=128, help="default 128")
+    train.add_argument("--batch-size", type=positive_int, default=64, help="default 64")
     train.add_argument("--optimizer", default="adam", choices=["sgd", "adam", "rmsprop", "adamw", "nadam"])
     train.add_argument("--lr", type=positive_float, default=1e-3, help="learning rate (default 1e-3)")
     train.add_argument("--schedule", default="none", choices=["none", "step", "cosine", "resnet"],
@@ -135,7 +135,8 @@ def build_parser():
     train.add_argument("--validation-split", type=float, default=0.1, help="fraction of training data (default 0.1)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--device", default="cpu", choices=["cpu", "gpu"])
-    train.add_argument("--out", required=True, help="output folder; run again with it to resume an interrupted run")
+    train.add_argument("--out", required=True, help="output folder of checkpoints, log.csv, curves.png, summary.json")
+    train.add_argument("--resume", action="store_true", help="continue the interrupted run in --out from its backup")
     train.add_argument("--limit", type=positive_int, help="use only this many training and test samples")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(run=_train)

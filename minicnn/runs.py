@@ -88,11 +88,18 @@ def learning_rate_schedule(name, learning_rate, epochs):
     raise ValueError(f"unknown schedule {name!r}; expected none, step, cosine or resnet")
 
 
-def train(model_name, dataset, out, data_dir=None, epochs=5, batch_size=128, optimizer="adam", learning_rate=1e-3,
+def train(model_name, dataset, out, data_dir=None, epochs=5, batch_size=64, optimizer="adam", learning_rate=1e-3,
           schedule=None, augment=(), validation_split=0.1, seed=0, device="cpu", depth=None, verbose=1,
-          limit=None):
+          limit=None, resume=False):
     """Train a zoo model on a dataset and write the run's files into ``out``; returns the summary dict.
-    Running it again with the same ``out`` continues an interrupted run."""
+    With ``resume`` an interrupted run in ``out`` continues from its last backup (without it, finding
+    one is an error rather than a silent restart or a silent continuation)."""
+    backup = os.path.join(out, "backup", "backup.npz")
+    if os.path.exists(backup) and not resume:
+        raise ValueError(f"{out} holds an interrupted run ({backup}); pass --resume to continue it, or choose "
+                         "another --out")
+    if resume and not os.path.exists(backup):
+        raise ValueError(f"--resume: {out} holds no interrupted run to continue ({backup} is absent)")
     backend.set_device(device)
     backend.set_seed(seed)
     (x_train, y_train), (x_test, y_test) = load_dataset(dataset, data_dir)

@@ -62,3 +62,14 @@ def test_missing_dataset_files_say_where_to_put_them(tmp_path, capsys, monkeypat
                  str(tmp_path / "run"), "--quiet"])
     err = capsys.readouterr().err
     assert code == 1 and err.startswith("minicnn train: ") and "mnist" in err and "Traceback" not in err
+
+
+def test_an_interrupted_run_needs_resume_and_resume_needs_one(tmp_path, mnist_dir, capsys):
+    out = tmp_path / "run"
+    (out / "backup").mkdir(parents=True)
+    (out / "backup" / "backup.npz").write_bytes(b"stand-in for an interrupted run's backup")
+    common = ["train", "--model", "lenet5", "--dataset", "mnist", "--data-dir", str(mnist_dir), "--quiet"]
+    assert main(common + ["--out", str(out)]) == 1
+    assert "holds an interrupted run" in capsys.readouterr().err
+    assert main(common + ["--out", str(tmp_path / "fresh"), "--resume"]) == 1
+    assert "holds no interrupted run" in capsys.readouterr().err

@@ -52,7 +52,7 @@ def test_demo_reaches_95_percent_on_the_digits():
     from minicnn.demo import run_demo
 
     results = run_demo(verbose=0)
-    assert results["accuracy"] >= 0.95, results
+    assert results["accuracy"] >= 0.97, results  # seeds 0-3 give 0.973-0.991
 
 
 def test_digits_split_is_stratified_and_fixed():
