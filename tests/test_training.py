@@ -48,7 +48,7 @@ def test_predict_is_inference_mode_and_batched(rng):
     np.testing.assert_allclose(full, x @ kernel + bias, rtol=1e-5, atol=1e-6)
 
 
-def test_demo_reaches_95_percent_on_the_digits():
+def test_demo_reaches_97_percent_on_the_digits():
     from minicnn.demo import run_demo
 
     results = run_demo(verbose=0)
