@@ -317,3 +317,21 @@ def test_conv2d_transpose_methods_agree(case):
     assert_methods_agree(lambda x, w, method: F.conv2d_transpose(x, w, shape, strides, tf_padding(cfg.padding),
                                                                  dilations, method),
                          [x, w], tuple(shape), case.id)
+
+
+@pytest.mark.parametrize("strides, padding", [(1, "SAME"), (2, "SAME"), (1, "VALID"), (3, "VALID")])
+def test_im2col_gathered_in_blocks_equals_the_naive_loops(monkeypatch, strides, padding):
+    """The fast form gathers a block of images' patches at a time: blocks of one image (7 images:
+    seven blocks) and of three (3 + 3 + 1) must give the naive loops' forward, dx and dw."""
+    from minicnn.ops import im2col
+
+    x, w = arrays_for(f"blocks{strides}{padding}", np.float64, (7, 6, 5, 2), (3, 3, 2, 4))
+    y_shape = F.conv2d(x, w, strides, padding, method="naive").shape
+    g = arrays_for(f"blocks{strides}{padding}_g", np.float64, y_shape)[0]
+    reference = run_method(lambda a, b, method: F.conv2d(a, b, strides, padding, method=method), [x, w], g, "naive")
+    per_image = 8 * int(np.prod(y_shape[1:3])) * 3 * 3 * 2
+    for images in (1, 3):
+        monkeypatch.setattr(im2col, "BLOCK_BYTES", images * per_image)
+        got = run_method(lambda a, b, method: F.conv2d(a, b, strides, padding, method=method), [x, w], g, "im2col")
+        for what, a, b in zip(("forward", "d input", "d filters"), got, reference):
+            assert_close(a, b, np.float64, f"blocks of {images} image(s), {what}")
