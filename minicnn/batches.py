@@ -71,11 +71,16 @@ def validation_split_of(x, y, sample_weight, fraction):
 
 
 def unpack_validation_data(validation_data):
-    if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
+    """(x, y, sample_weight) of fit's ``validation_data``: a tuple of arrays, or a loader / dataset /
+    iterable that yields its own batches (then y and the weights are None here)."""
+    if not isinstance(validation_data, (list, tuple)):
+        if hasattr(validation_data, "__iter__") and not is_arrays(validation_data):
+            return validation_data, None, None
+        raise ValueError(f"validation_data must be a tuple (x_val, y_val[, val_sample_weight]) or a loader or "
+                         f"dataset of batches, got {type(validation_data).__name__}")
+    if len(validation_data) not in (2, 3):
         raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight), "
-                         f"got {type(validation_data).__name__} of length {len(validation_data)}"
-                         if isinstance(validation_data, (list, tuple)) else
-                         f"validation_data must be a tuple (x_val, y_val), got {type(validation_data).__name__}")
+                         f"got {type(validation_data).__name__} of length {len(validation_data)}")
     x, y, *rest = validation_data
     return x, y, rest[0] if rest else None
 

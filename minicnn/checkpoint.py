@@ -22,6 +22,7 @@ def _write_atomically(path, write):
     os.makedirs(folder, exist_ok=True)  # as Keras, a missing folder is created
     handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
     try:
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's file is private; a saved file gets the usual mode
         with os.fdopen(handle, "wb") as stream:
             write(stream)
             stream.flush()
@@ -31,6 +32,12 @@ def _write_atomically(path, write):
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _weight_arrays(layer):

@@ -240,3 +240,14 @@ def test_nadam_checkpoint_without_u_product_is_refused(tmp_path, rng):
     np.savez(tmp_path / "stripped.npz", **arrays)
     with pytest.raises(ValueError, match="must hold the scalar 'u_product'"):
         nadam_model().load_checkpoint(tmp_path / "stripped.npz")
+
+
+def test_saved_files_get_the_usual_permissions(tmp_path):
+    """Written through a private temporary file, the result still has the mode a plain open() gives."""
+    import os
+    import stat
+
+    small_model().save_weights(tmp_path / "m.npz")
+    with open(tmp_path / "plain", "w"):
+        pass
+    assert stat.S_IMODE(os.stat(tmp_path / "m.npz").st_mode) == stat.S_IMODE(os.stat(tmp_path / "plain").st_mode)

@@ -220,3 +220,19 @@ def test_a_reiterable_batch_source_makes_a_new_pass_each_epoch(data):
     assert steps.count == 8
     with pytest.raises(ValueError, match="yields its own batches"):
         model.fit(Batches(), y, verbose=0)
+
+
+def test_validation_data_may_be_a_loader_or_a_dataset(data):
+    x, y = data
+    model = mlp(mc)
+    model.compile("sgd", mc.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    as_arrays = model.evaluate(x[:10], y[:10], batch_size=5, verbose=0, return_dict=True)
+    history = model.fit(x, y, epochs=1, verbose=0, shuffle=False,
+                        validation_data=mc.data.DataLoader(x[:10], y[:10], batch_size=5))
+    for name in ("loss", "accuracy"):  # validation runs after the epoch's steps, on the trained weights
+        assert f"val_{name}" in history.history
+    after = model.evaluate(x[:10], y[:10], batch_size=5, verbose=0, return_dict=True)
+    np.testing.assert_allclose(history.history["val_loss"], [after["loss"]], rtol=1e-6)
+    assert as_arrays["loss"] != after["loss"]
+    with pytest.raises(ValueError, match="validation_data must be a tuple"):
+        model.fit(x, y, epochs=1, verbose=0, validation_data=x)
