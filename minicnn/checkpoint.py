@@ -34,6 +34,11 @@ def _write_atomically(path, write):
         raise
 
 
+def weight_path(weight):
+    """A weight's Keras 3 path, "<layer>/<name>" (its name for a tensor made outside a layer)."""
+    return getattr(weight, "path", None) or weight.name or ""
+
+
 def _umask():
     mask = os.umask(0)
     os.umask(mask)
@@ -42,7 +47,7 @@ def _umask():
 
 def _weight_arrays(layer):
     arrays = {f"w{k:04d}": to_numpy(w.data) for k, w in enumerate(layer.weights)}
-    arrays["names"] = np.array([w.name or "" for w in layer.weights], dtype=np.str_)
+    arrays["names"] = np.array([weight_path(w) for w in layer.weights], dtype=np.str_)
     return arrays
 
 
@@ -152,7 +157,7 @@ def _checked_weight_values(stored, weights, path, what):
         raise ValueError(f"{what}: {path} holds {len(values)} weights but the model has {len(weights)}")
     for k, (w, value, name) in enumerate(zip(weights, values, names)):
         if value.shape != w.shape:
-            raise ValueError(f"{what}: weight {k} ({name!r} in the file, {w.name!r} in the model) has shape "
+            raise ValueError(f"{what}: weight {k} ({name!r} in the file, {weight_path(w)!r} in the model) has shape "
                              f"{value.shape} in the file but {w.shape} in the model")
     return values
 

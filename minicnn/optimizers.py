@@ -25,6 +25,7 @@ import numbers
 import re
 
 import inspect
+import warnings
 
 import numpy as np
 
@@ -63,8 +64,21 @@ class Optimizer:
 
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
-                 gradient_accumulation_steps=None, name=None):
+                 gradient_accumulation_steps=None, name=None, lr=None, decay=None):
+        """``lr`` and ``decay`` are tf.keras 2's spellings, which the source material uses and Keras 3
+        refuses: ``lr`` is the learning rate, ``decay`` d the legacy schedule lr / (1 + d·step) —
+        both accepted with a warning that names the Keras 3 form."""
         owner = type(self).__name__
+        if lr is not None:
+            warnings.warn(f"{owner}(lr=...) is tf.keras 2's name; Keras 3 calls it learning_rate", DeprecationWarning,
+                          stacklevel=3)
+            learning_rate = lr
+        if decay:
+            warnings.warn(f"{owner}(decay={decay}) is tf.keras 2's learning-rate decay; in Keras 3 write "
+                          f"learning_rate=InverseTimeDecay(lr, decay_steps=1, decay_rate={decay})", DeprecationWarning,
+                          stacklevel=3)
+            from .schedules import InverseTimeDecay
+            learning_rate = InverseTimeDecay(learning_rate, decay_steps=1, decay_rate=decay)
         if sum(c is not None for c in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError(f"{owner}: give at most one of clipnorm, clipvalue and global_clipnorm, got "
                              f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")

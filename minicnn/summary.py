@@ -103,6 +103,23 @@ def format_summary(model, line_length=None):
     lines.append(_rule(widths, "└", "─", "┴", "┘"))
     total, trainable = model.weights, model.trainable_weights
     frozen = [w for w in total if all(w is not t for t in trainable)]
-    for label, weights in (("Total", total), ("Trainable", trainable), ("Non-trainable", frozen)):
-        lines.append(f" {label} params: {sum(w.size for w in weights):,} ({readable_size(_weights_size(weights))})")
+    counts = {label: (sum(w.size for w in weights), _weights_size(weights))
+              for label, weights in (("Trainable", trainable), ("Non-trainable", frozen))}
+    optimizer = _optimizer_params(model)
+    counts["Total"] = tuple(sum(c[k] for c in [*counts.values(), *([optimizer] if optimizer else [])]) for k in (0, 1))
+    labels = ["Total", "Trainable", "Non-trainable"] + (["Optimizer"] if optimizer else [])
+    counts["Optimizer"] = optimizer
+    for label in labels:
+        lines.append(f" {label} params: {counts[label][0]:,} ({readable_size(counts[label][1])})")
     return "\n".join(lines)
+
+
+def _optimizer_params(model):
+    """(count, bytes) of the optimizer's variables once it has taken a step, as Keras 3 counts them:
+    every slot and scalar, plus its step count (int64) and learning rate (float32); None before."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None or optimizer.iterations == 0:
+        return None
+    state = optimizer.get_state(model.weights)
+    arrays = [a for slots in state["slots"] for a in slots.values()] + list(state.get("scalars", {}).values())
+    return sum(a.size for a in arrays) + 2, sum(a.nbytes for a in arrays) + 8 + 4

@@ -97,3 +97,10 @@ def test_conv_layer_rejects_bad_input():
         layers.Conv2D(4, 3)(np.zeros((7, 7, 3), np.float32))
     with pytest.raises(ValueError, match="kernel_size"):
         layers.Conv2D(4, 0)
+
+
+def test_a_channels_first_batch_fed_as_nhwc_is_called_out():
+    """Seed 004 feeds (N, 3, 224, 224) images as NHWC: a first conv with 224 input channels. minicnn
+    builds it (as Keras) but warns, naming the layout."""
+    with pytest.warns(UserWarning, match=r"looks channels-first \(NCHW"):
+        layers.Conv2D(8, 7, padding="same")(np.zeros((1, 3, 32, 32), np.float32))

@@ -298,3 +298,16 @@ def test_input_layer_and_layer_input_output_like_keras(tf, rng):
     assert layer.output.shape == (None, 3) and layer.input is layer.output and layer.count_params() == 0
     with pytest.raises(ValueError, match=r"tuple of sizes such as \(64,\)"):
         mc.Input(shape=64)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_summary_after_fit_counts_the_optimizer_as_keras_3(tf, optimizer):
+    x, y = np.zeros((4, 28, 28, 1), np.float32), np.zeros(4, int)
+    texts = []
+    for lib in (tf.keras, mc):
+        model = named_lenet(lib)
+        model.compile(optimizer, lib.losses.SparseCategoricalCrossentropy(from_logits=True))
+        model.fit(x, y, verbose=0)
+        texts.append(summary_text(model))
+    assert texts[1] == texts[0]
+    assert "Optimizer params" in texts[1]

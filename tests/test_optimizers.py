@@ -319,3 +319,17 @@ def test_a_callable_learning_rate_without_arguments_is_called_bare_as_keras(tf, 
     for step in range(1, 3):
         pair.step([gradient(rng, s, np.float32, 0.0, 0.3) for s in SHAPES])
         pair.assert_agree(f"SGD with lr = lambda: 0.05 after step {step}")
+
+
+def test_tf_keras_2_lr_and_decay_are_accepted_with_their_keras_3_meaning(tf, rng):
+    """The source material writes SGD(lr=0.01, decay=1e-6): lr is the learning rate and decay tf.keras 2's
+    schedule lr / (1 + decay·step), which is Keras 3's InverseTimeDecay(lr, 1, decay)."""
+    with pytest.warns(DeprecationWarning, match="learning_rate"):
+        ours = mc.optimizers.SGD(lr=0.05, decay=0.5)
+    pair = Pair(tf, "SGD", dict(learning_rate=0.1), SHAPES, rng)
+    pair.mc_opt = ours
+    pair.tf_opt = tf.keras.optimizers.SGD(
+        learning_rate=tf.keras.optimizers.schedules.InverseTimeDecay(0.05, decay_steps=1, decay_rate=0.5))
+    for step in range(1, 4):
+        pair.step([gradient(rng, s, np.float32, 0.0, 0.3) for s in SHAPES])
+        pair.assert_agree(f"SGD(lr=0.05, decay=0.5) after step {step}")

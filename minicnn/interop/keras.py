@@ -29,7 +29,7 @@ def copy_from_keras(keras_model, model):
 def copy_to_keras(model, keras_model):
     """Load a minicnn model's weights into the equivalent built tf.keras model."""
     values = model.get_weights()
-    _check(values, [w.name for w in model.weights], keras_model, "copy_to_keras")
+    _check(values, [getattr(w, "path", w.name) for w in model.weights], keras_model, "copy_to_keras")
     keras_model.set_weights(values)
     return keras_model
 

@@ -134,7 +134,7 @@ class Layer:
             layer.trainable = value
 
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, regularizer=None, name=None):
-        """Create a weight Tensor named '<layer>/<name>' and register it with this layer, as Keras 3's
+        """Create a weight Tensor (``name`` "kernel", ``path`` "<layer>/kernel") and register it with this layer, as Keras 3's
         ``add_weight`` (``initializer`` None: glorot_uniform). A ``regularizer`` (e.g.
         ``mc.regularizers.l2(1e-4)``) adds its penalty to ``losses``. The tf.keras 2 habit of the
         name first, ``add_weight("kernel", (3, 4), ...keywords)``, is accepted too."""
@@ -151,7 +151,8 @@ class Layer:
         name = name or f"variable_{len(self._trainable_own) + len(self._non_trainable_own)}"
         trainable = bool(trainable)
         weight = Tensor(backend.as_array(values, dtype=dtype, device=backend.get_device()),
-                        requires_grad=trainable and self.trainable, name=f"{self.name}/{name}")
+                        requires_grad=trainable and self.trainable, name=name)
+        weight.path = f"{self.name}/{name}"  # Keras 3: name "kernel", path "conv2d/kernel"
         weight.trainable = trainable and self.trainable
         weight.regularizer = regularizer
         (self._trainable_own if trainable else self._non_trainable_own).append(weight)

@@ -1,5 +1,7 @@
 """Convolution layers with tf.keras' arguments, defaults, weight shapes and parameter counts."""
 
+import warnings
+
 from .. import activations, regularizers
 from ..ops.conv import conv2d, conv2d_transpose, conv_method, depthwise_conv2d, separable_conv2d
 from ..ops.geometry import effective_kernel, spatial_pair
@@ -11,6 +13,16 @@ def _padding(padding):
     if mode not in ("valid", "same"):
         raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
     return mode.upper()
+
+
+def _warn_if_channels_first(name, input_shape):
+    """An image batch (N, 3, 224, 224) fed as NHWC makes a first convolution with 224 input channels
+    and builds without complaint (seed 004's printed summary is exactly this). Say so."""
+    _, h, w, c = input_shape
+    if h is not None and h <= 4 and w is not None and w >= 16 and w == c:
+        warnings.warn(f"{name}: input shape {tuple(input_shape)} looks channels-first (NCHW: {h} channels of "
+                      f"{w}x{c} images); minicnn is channels-last (NHWC), so this convolution sees {c} input channels. "
+                      f"Transpose the data with x.transpose(0, 2, 3, 1)", stacklevel=5)
 
 
 class _Conv(Layer):
@@ -29,6 +41,7 @@ class _Conv(Layer):
     def _input_channels(self, input_shape):
         if len(input_shape) != 4 or input_shape[-1] is None:
             raise ValueError(f"{self.name}: expected NHWC input with known channels, got shape {tuple(input_shape)}")
+        _warn_if_channels_first(self.name, input_shape)
         return input_shape[-1]
 
     def _bias(self, shape):
