@@ -35,6 +35,31 @@ def _math():
     return math
 
 
+class TensorShape(tuple):
+    """A tensor's shape: a tuple of ints that also speaks TensorFlow's ``TensorShape``:
+    ``as_list()``, ``rank``, slices that stay shapes (``t.shape[1:].as_list()``) and equality
+    with a list (``t.shape == [2, 3]``)."""
+
+    def as_list(self):
+        return list(self)
+
+    @property
+    def rank(self):
+        return len(self)
+
+    def __getitem__(self, key):
+        item = tuple.__getitem__(self, key)
+        return TensorShape(item) if isinstance(key, slice) else item
+
+    def __eq__(self, other):
+        return tuple.__eq__(self, tuple(other) if isinstance(other, list) else other)
+
+    def __ne__(self, other):
+        return tuple.__ne__(self, tuple(other) if isinstance(other, list) else other)
+
+    __hash__ = tuple.__hash__
+
+
 class Tensor:
     """An array plus what autograd needs: ``grad``, ``requires_grad`` and the ``creator`` Function.
 
@@ -61,7 +86,7 @@ class Tensor:
         self._logits = None  # for a softmax/sigmoid output: its input (the crossentropy losses use it, as Keras 3)
 
     # --- array-like attributes -------------------------------------------------------------
-    shape = property(lambda self: tuple(self.data.shape))
+    shape = property(lambda self: TensorShape(self.data.shape))
     dtype = property(lambda self: self.data.dtype)
     ndim = property(lambda self: self.data.ndim)
     size = property(lambda self: int(self.data.size))
@@ -96,6 +121,16 @@ class Tensor:
 
     def __float__(self):
         return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        """A 0-d integer tensor as an index (``range(t)``, ``values[t]``), as TensorFlow's."""
+        if self.ndim != 0 or self.dtype.kind not in "iu":
+            raise TypeError(f"only a 0-d integer tensor can be used as an index, got shape {self.shape} "
+                            f"and dtype {self.dtype}")
+        return int(self.item())
 
     def to(self, device):
         """A copy on 'cpu' or 'gpu' that is a new leaf with the same requires_grad."""

@@ -48,6 +48,8 @@ BINARY = [
     ("multiply", F.multiply, lambda tf, a, b: tf.math.multiply(a, b), normal, normal),
     ("divide", F.divide, lambda tf, a, b: tf.math.divide(a, b), normal, positive),
     ("pow", F.pow, lambda tf, a, b: tf.math.pow(a, b), positive, normal),
+    ("maximum", F.maximum, lambda tf, a, b: tf.math.maximum(a, b), normal, normal),
+    ("minimum", F.minimum, lambda tf, a, b: tf.math.minimum(a, b), normal, normal),
 ]
 for name, mfn, tfn, ga, gb in BINARY:
     for sa, sb in BROADCAST:
@@ -79,6 +81,9 @@ UNARY = [
     ("sqrt", F.sqrt, lambda tf, x: tf.math.sqrt(x), positive),
     ("square", F.square, lambda tf, x: tf.math.square(x), normal),
     ("abs", F.abs, lambda tf, x: tf.math.abs(x), away),
+    ("sin", F.sin, lambda tf, x: tf.math.sin(x), lambda *s: normal(*s, scale=3.0)),
+    ("cos", F.cos, lambda tf, x: tf.math.cos(x), lambda *s: normal(*s, scale=3.0)),
+    ("sign", F.sign, lambda tf, x: tf.math.sign(x), away),
     ("relu", F.relu, lambda tf, x: tf.nn.relu(x), away),
     ("leaky_relu", F.leaky_relu, lambda tf, x: tf.nn.leaky_relu(x), away),
     ("leaky_relu_a0.01", lambda x: F.leaky_relu(x, alpha=0.01), lambda tf, x: tf.nn.leaky_relu(x, alpha=0.01), away),
@@ -139,6 +144,14 @@ for name, mfn, tfn, values in KINKS:
 case("clip_by_value_broadcast_bounds", lambda x, lo: F.clip_by_value(x, lo, 0.7),
      lambda tf, x, lo: tf.clip_by_value(x, lo, 0.7), avoiding(-0.5, 0.7, 3, 4), Const(lambda r: np.full(4, -0.5)))
 case("bias_add[2x3x4+4]", F.bias_add, lambda tf, v, b: tf.nn.bias_add(v, b), normal(2, 3, 4), normal(4))
+case("maximum[ties]", F.maximum, lambda tf, a, b: tf.math.maximum(a, b), ties(3, 4), ties(3, 4))  # ties: to x
+case("minimum[ties,3x4+4]", F.minimum, lambda tf, a, b: tf.math.minimum(a, b), ties(3, 4), ties(4))
+case("sign_with_zeros", F.sign, lambda tf, x: tf.math.sign(x), lambda r: np.array([-2.0, 0.0, 3.0, 0.0]))
+for sc, sx, sy in [((3, 4), (3, 4), (3, 4)), ((3, 1), (1, 4), (3, 4)), ((4,), (3, 4), ()), ((2, 1, 4), (3, 1), (4,)),
+                   ((), (2,), (2,))]:
+    mask = np.random.default_rng(len(sc) + 7 * len(sx)).uniform(size=sc) < 0.5
+    case(f"where[{shape_id(sc, sx, sy)}]", lambda x, y, m=mask: F.where(m, x, y),
+         lambda tf, x, y, m=mask: tf.where(m, x, y), normal(*sx), normal(*sy))
 for shape, repeats, axis in [((2, 3), 2, 1), ((2, 3, 4), 3, 0), ((1, 2, 2, 1), 2, -2), ((2, 3), 2, None), ((3,), 1, 0)]:
     case(f"repeat[{shape_id(shape)},{repeats},axis={axis}]", lambda x, r=repeats, a=axis: F.repeat(x, r, axis=a),
          lambda tf, x, r=repeats, a=axis: tf.repeat(x, r, axis=a), normal(*shape))
@@ -215,6 +228,10 @@ case("method_sum", lambda x: x.sum(axis=1), lambda tf, x: tf.reduce_sum(x, axis=
 case("method_mean", lambda x: x.mean(keepdims=True), lambda tf, x: tf.reduce_mean(x, keepdims=True), normal(3, 4))
 case("method_max", lambda x: x.max(axis=-1), lambda tf, x: tf.reduce_max(x, axis=-1), ties(3, 4))
 case("method_min", lambda x: x.min(axis=(0,)), lambda tf, x: tf.reduce_min(x, axis=[0]), ties(3, 4))
+for shape, axis, keepdims in REDUCE_CONFIGS:
+    _reduce_case("reduce_prod", F.reduce_prod, lambda tf: tf.reduce_prod, shape, axis, keepdims, normal)
+case("reduce_prod[zeros]", lambda x: F.reduce_prod(x, axis=1), lambda tf, x: tf.reduce_prod(x, axis=1),
+     lambda r: np.array([[0.0, 2.0, 3.0], [0.0, 0.0, 2.0], [1.5, -2.0, 0.5]]))
 
 # matmul
 for sa, sb in [((3, 4), (4, 5)), ((1, 4), (4, 1)), ((1, 1), (1, 3)), ((2, 3, 4), (2, 4, 5)), ((2, 3, 4), (4, 5)),
@@ -256,6 +273,20 @@ for shape, paddings, value in [((2, 3), [[1, 0], [2, 1]], 0), ((1, 2, 2, 1), [[0
                                ((3,), [[2, 3]], 1.5), ((2, 2), [[0, 0], [0, 0]], 0)]:
     case(f"pad[{shape_id(shape)},{paddings},{value}]", lambda x, p=paddings, v=value: F.pad(x, p, constant_values=v),
          lambda tf, x, p=paddings, v=value: tf.pad(x, p, constant_values=v), normal(*shape))
+for shape, axis in [((2, 3), 0), ((2, 3), -1), ((2, 3), 2), ((), 0), ((2, 1, 3), -4), ((2, 3), -2)]:
+    case(f"expand_dims[{shape_id(shape)},axis={axis}]", lambda x, a=axis: F.expand_dims(x, a),
+         lambda tf, x, a=axis: tf.expand_dims(x, a), normal(*shape))
+for shape, axis in [((1, 3, 1, 2, 1), None), ((1, 3, 1, 2, 1), [0, -1]), ((2, 1), 1), ((1,), None), ((2, 3), None)]:
+    case(f"squeeze[{shape_id(shape)},axis={axis}]", lambda x, a=axis: F.squeeze(x, a),
+         lambda tf, x, a=axis: tf.squeeze(x, a), normal(*shape))
+for shape, multiples in [((2, 3), [2, 1]), ((2, 3), [1, 3]), ((2, 1, 3), [2, 3, 2]), ((3,), [4]), ((2, 3), [1, 1]),
+                         ((1, 2), [3, 0])]:
+    case(f"tile[{shape_id(shape)},{multiples}]", lambda x, m=multiples: F.tile(x, m),
+         lambda tf, x, m=multiples: tf.tile(x, m), normal(*shape))
+for shape, indices, axis in [((4, 3), [3, 0, 3], 0), ((4, 3), [[2, 0], [1, 1]], 1), ((2, 3, 4), [1], -1),
+                             ((4,), 2, 0), ((3, 4), [0, 0, 0], None), ((1, 2), [[0]], 0)]:
+    case(f"gather[{shape_id(shape)},{indices},axis={axis}]", lambda x, i=indices, a=axis: F.gather(x, i, axis=a),
+         lambda tf, x, i=indices, a=axis: tf.gather(x, i, axis=a), normal(*shape))
 
 # indexing (Tensor.__getitem__): basic slices against TF slicing, advanced against gather
 BASIC_INDEX = [

@@ -208,6 +208,72 @@ class Cast(Function):
         return gy.astype(self.source)
 
 
+class Sin(Function):
+    def forward(self, x):
+        self.x = x
+        return get_array_module(x).sin(x)
+
+    def backward(self, gy):
+        return gy * get_array_module(gy).cos(self.x)
+
+
+class Cos(Function):
+    def forward(self, x):
+        self.x = x
+        return get_array_module(x).cos(x)
+
+    def backward(self, gy):
+        return -gy * get_array_module(gy).sin(self.x)
+
+
+class Sign(Function):
+    """y = sign(x) (-1, 0 or 1); its gradient is zero everywhere (as TensorFlow's)."""
+
+    def forward(self, x):
+        return get_array_module(x).sign(x)
+
+    def backward(self, gy):
+        return get_array_module(gy).zeros_like(gy)
+
+
+class MaximumMinimum(Function):
+    """y = max(a, b) or min(a, b) elementwise; the gradient goes to ``a`` where it is selected,
+    ties included (a >= b for max, a <= b for min), and to ``b`` elsewhere, as TensorFlow routes it."""
+
+    def __init__(self, kind):
+        self.kind = kind
+
+    def forward(self, a, b):
+        xp = get_array_module(a, b)
+        self.shapes = a.shape, b.shape
+        self.takes_a = a >= b if self.kind == "max" else a <= b
+        return xp.where(self.takes_a, a, b)
+
+    def backward(self, gy):
+        zero = gy.dtype.type(0)
+        xp = get_array_module(gy)
+        return (unbroadcast(xp.where(self.takes_a, gy, zero), self.shapes[0]),
+                unbroadcast(xp.where(self.takes_a, zero, gy), self.shapes[1]))
+
+
+class Where(Function):
+    """y = x where ``condition`` else y, all three broadcast together; the gradient of x is gy where
+    the condition holds (0 elsewhere), that of y the rest."""
+
+    def __init__(self, condition):
+        self.condition = condition
+
+    def forward(self, x, y):
+        self.shapes = x.shape, y.shape
+        return get_array_module(x, y).where(self.condition, x, y)
+
+    def backward(self, gy):
+        zero = gy.dtype.type(0)
+        xp = get_array_module(gy)
+        return (unbroadcast(xp.where(self.condition, gy, zero), self.shapes[0]),
+                unbroadcast(xp.where(self.condition, zero, gy), self.shapes[1]))
+
+
 # --- matmul ----------------------------------------------------------------------------------
 
 class MatMul(Function):
@@ -265,6 +331,34 @@ class MaxMin(Function):
     def backward(self, gy):
         gy = gy.reshape(self.count.shape)
         return self.selected * (gy / self.count)
+
+
+class Prod(Function):
+    """reduce_prod: y = Π x over ``axes``. dy/dx_i is the product of the other elements, taken as
+    (product of those before i) · (product of those after i) along the reduced axes flattened,
+    so that zeros in x need no division (as TensorFlow computes it)."""
+
+    def __init__(self, axes, keepdims):
+        self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, x):
+        self.x = x
+        return x.prod(axis=self.axes, keepdims=self.keepdims, dtype=x.dtype)
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        kept = [i for i in range(self.x.ndim) if i not in self.axes]
+        order = kept + list(self.axes)
+        moved = self.x.transpose(order)
+        count = int(np.prod([self.x.shape[a] for a in self.axes]))
+        if count == 0:  # empty products (1) have no inputs to differentiate
+            return xp.zeros_like(self.x)
+        rows = moved.reshape(moved.shape[:len(kept)] + (count,))  # each reduction as one row
+        ones = xp.ones(rows.shape[:-1] + (1,), dtype=rows.dtype)
+        before = xp.cumprod(xp.concatenate([ones, rows[..., :-1]], axis=-1), axis=-1)
+        after = xp.cumprod(xp.concatenate([ones, rows[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+        grad = before * after * gy.reshape(rows.shape[:-1] + (1,))
+        return grad.reshape(moved.shape).transpose(np.argsort(order))
 
 
 # --- shapes ----------------------------------------------------------------------------------
@@ -587,6 +681,50 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0):
     return Pad(tuple(map(tuple, paddings.astype(int).tolist())), constant_values)(x)
 
 
+def sin(x):
+    return Sin()(x)
+
+
+def cos(x):
+    return Cos()(x)
+
+
+def sign(x):
+    """Like ``tf.math.sign``: -1, 0 or 1 elementwise, in x's dtype; a zero gradient, as TensorFlow's."""
+    return Sign()(x)
+
+
+def maximum(x, y):
+    """Like ``tf.math.maximum``: max(x, y) elementwise, with broadcasting; at ties the gradient goes to x."""
+    return MaximumMinimum("max")(*binary_operands(x, y, "maximum"))
+
+
+def minimum(x, y):
+    """Like ``tf.math.minimum``: min(x, y) elementwise, with broadcasting; at ties the gradient goes to x."""
+    return MaximumMinimum("min")(*binary_operands(x, y, "minimum"))
+
+
+def where(condition, x, y):
+    """Like ``tf.where(condition, x, y)``: x where the boolean ``condition`` holds, else y; the three
+    broadcast to one shape (NumPy's rule), x and y share one dtype."""
+    condition = as_tensor(condition)
+    if condition.dtype != np.bool_:
+        raise TypeError(f"where: condition must be a bool tensor, got dtype {condition.dtype}")
+    x, y = same_dtype_operands(x, y, "where")
+    try:
+        np.broadcast_shapes(condition.shape, x.shape, y.shape)
+    except ValueError:
+        raise ValueError(f"where: condition {condition.shape}, x {x.shape} and y {y.shape} "
+                         "cannot be broadcast together") from None
+    return Where(condition.data)(x, y)
+
+
+def reduce_prod(x, axis=None, keepdims=False):
+    """Like ``tf.math.reduce_prod``: the product over ``axis`` (all axes when None), in x's dtype."""
+    x = as_tensor(x)
+    return Prod(normalize_axes(axis, x.ndim), keepdims)(x)
+
+
 subtract, multiply, divide, negative = sub, mul, div, neg  # the tf.math spellings
 
 
@@ -619,6 +757,7 @@ def bias_add(value, bias):
 __all__ = [
     "add", "subtract", "multiply", "divide", "pow", "negative", "neg", "exp", "log", "sqrt", "square", "abs",
     "clip_by_value", "cast", "matmul", "reduce_sum", "reduce_mean", "reduce_max", "reduce_min",
+    "sin", "cos", "sign", "maximum", "minimum", "where", "reduce_prod",
     "reshape", "transpose", "broadcast_to", "concat", "stack", "split", "pad", "bias_add",
     "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
 ]
@@ -650,4 +789,12 @@ GRADCHECK_CASES = {
     "split": GradcheckCase(lambda x: split(x, [1, -1, 2], axis=1), [(2, 5)]),
     "pad": GradcheckCase(lambda x: pad(x, [[1, 0], [2, 1]], constant_values=3.0), [(2, 3)]),
     "bias_add": GradcheckCase(bias_add, [(2, 3, 4), (4,)]),
+    "sin": GradcheckCase(sin, [(3, 4)]),
+    "cos": GradcheckCase(cos, [(3, 4)]),
+    "sign": GradcheckCase(lambda x: sign(x) * x, [(3, 4)]),
+    "maximum": GradcheckCase(maximum, [(3, 4), (4,)]),
+    "minimum": GradcheckCase(minimum, [(2, 1, 4), (3, 1)]),
+    "where": GradcheckCase(lambda x, y: where(np.array([[True], [False], [True]]), x, y), [(3, 4), (4,)]),
+    "reduce_prod": GradcheckCase(lambda x: reduce_prod(x, axis=(0, 2)), [(2, 3, 4)]),
+    "reduce_prod[keepdims]": GradcheckCase(lambda x: reduce_prod(x, axis=1, keepdims=True), [(3, 4)]),
 }

@@ -5,9 +5,9 @@ need beyond ``math``'s reshape and transpose."""
 import numpy as np
 
 from ..autograd import Function, as_tensor
-from ..backend import as_array, device_of, get_array_module
+from ..backend import as_array, device_of, get_array_module, to_numpy
 from . import GradcheckCase
-from .math import normalize_axes, reshape
+from .math import getitem, normalize_axes, reshape
 
 
 class Repeat(Function):
@@ -36,6 +36,90 @@ def repeat(input, repeats, axis=None):
     if axis is None:
         x, axis = reshape(x, (-1,)), 0
     return Repeat(int(repeats), normalize_axes(axis, x.ndim)[0])(x)
+
+
+def _int_argument(value, name, op):
+    """A Python int from an int, a NumPy integer or a one-element integer array/Tensor, or a TypeError."""
+    values = np.asarray(to_numpy(value))
+    if values.size != 1 or values.dtype.kind not in "iu":
+        raise TypeError(f"{op}: {name} must be an integer, got {value!r}")
+    return int(values.reshape(()))
+
+
+def expand_dims(input, axis):
+    """Like ``tf.expand_dims``: a new axis of size 1 inserted at ``axis``, in [-rank-1, rank]
+    (-1 appends it); (2, 3) with axis=1 is (2, 1, 3). A reshape, so its gradient is one."""
+    x = as_tensor(input)
+    axis = _int_argument(axis, "axis", "expand_dims")
+    if not -x.ndim - 1 <= axis <= x.ndim:
+        raise ValueError(f"expand_dims: axis={axis} is out of range for a tensor of rank {x.ndim} "
+                         f"(expected {-x.ndim - 1} <= axis <= {x.ndim})")
+    axis %= x.ndim + 1
+    return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
+
+
+def squeeze(input, axis=None):
+    """Like ``tf.squeeze``: the axes of size 1 removed, all of them (axis=None) or those listed,
+    each of which must have size 1; (1, 2, 1, 3) is (2, 3). A reshape."""
+    x = as_tensor(input)
+    if axis is None:
+        axes = [i for i, n in enumerate(x.shape) if n == 1]
+    else:
+        axes = normalize_axes(axis, x.ndim)
+        wrong = [a for a in axes if x.shape[a] != 1]
+        if wrong:
+            raise ValueError(f"squeeze: axis {wrong[0]} of shape {x.shape} has size {x.shape[wrong[0]]}, "
+                             "expected 1")
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
+
+
+class Tile(Function):
+    """y = x repeated ``multiples[i]`` times along each axis i (whole copies, x0 x1 x0 x1 ...);
+    the gradient of x sums the gradients of its copies: gy reshaped to (m0, n0, m1, n1, ...)
+    and summed over the m axes."""
+
+    def __init__(self, multiples):
+        self.multiples = multiples
+
+    def forward(self, x):
+        self.shape = x.shape
+        return get_array_module(x).tile(x, self.multiples)
+
+    def backward(self, gy):
+        copies = tuple(n for pair in zip(self.multiples, self.shape) for n in pair)
+        return gy.reshape(copies).sum(axis=tuple(range(0, 2 * len(self.shape), 2)))
+
+
+def tile(input, multiples):
+    """Like ``tf.tile``: ``multiples`` holds one non-negative count per axis of ``input``;
+    (2, 3) tiled by [2, 1] is (4, 3), the rows of x twice."""
+    x = as_tensor(input)
+    multiples = np.asarray(to_numpy(multiples))
+    multiples = multiples.astype(int) if multiples.size == 0 else multiples  # [] for a scalar
+    if multiples.shape != (x.ndim,) or multiples.dtype.kind not in "iu" or (multiples < 0).any():
+        raise ValueError(f"tile: multiples must be {x.ndim} non-negative integers (one per axis of shape "
+                         f"{x.shape}), got {multiples.tolist()}")
+    return Tile(tuple(int(m) for m in multiples))(x)
+
+
+def gather(params, indices, axis=None, batch_dims=0):
+    """Like ``tf.gather`` (batch_dims=0): the slices of ``params`` at ``indices`` along ``axis``
+    (default 0); the result's shape is params.shape[:axis] + indices.shape + params.shape[axis+1:].
+    Indices must lie in [0, params.shape[axis]), as TensorFlow requires on the CPU. The gradient
+    is scattered back, summed where an index repeats (the indexing operator's backward)."""
+    x = as_tensor(params)
+    if batch_dims != 0:
+        raise ValueError(f"gather: batch_dims={batch_dims!r} is not supported in minicnn, only 0")
+    axis = 0 if axis is None else _int_argument(axis, "axis", "gather")
+    axis = normalize_axes(axis, x.ndim)[0]
+    index = np.asarray(to_numpy(indices))  # checked on the CPU, used where x lives
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"gather: indices must be integers, got dtype {index.dtype}")
+    bad = (index < 0) | (index >= x.shape[axis])
+    if bad.any():
+        raise ValueError(f"gather: indices must lie in [0, {x.shape[axis]}) along axis {axis} of shape {x.shape}, "
+                         f"got {index[bad].ravel()[0]}")
+    return getitem(x, (slice(None),) * axis + (get_array_module(x).asarray(index),))
 
 
 # --- resizing images -------------------------------------------------------------------------
@@ -118,11 +202,15 @@ def resize(images, size, method="bilinear"):
     return Resize(size, method)(x)
 
 
-__all__ = ["repeat", "resize"]
+__all__ = ["repeat", "resize", "expand_dims", "squeeze", "tile", "gather"]
 
 GRADCHECK_CASES = {
     "repeat": GradcheckCase(lambda x: repeat(x, 3, axis=1), [(2, 3, 2)]),
     "resize[bilinear]": GradcheckCase(lambda x: resize(x, (5, 7)), [(2, 3, 4, 2)]),
     "resize[bilinear,down]": GradcheckCase(lambda x: resize(x, (2, 3)), [(1, 5, 4, 3)]),
     "resize[nearest]": GradcheckCase(lambda x: resize(x, (5, 3), method="nearest"), [(2, 3, 4, 1)]),
+    "expand_dims": GradcheckCase(lambda x: expand_dims(x, -2), [(2, 3)]),
+    "squeeze": GradcheckCase(lambda x: squeeze(x, axis=[0, -1]), [(1, 3, 1, 2, 1)]),
+    "tile": GradcheckCase(lambda x: tile(x, [2, 1, 3]), [(2, 3, 2)]),
+    "gather": GradcheckCase(lambda x: gather(x, [[2, 0], [2, 2]], axis=1), [(2, 3, 2)]),
 }
