@@ -232,14 +232,21 @@ class Tensor:
 def as_tensor(x, like=None):
     """A Tensor as is; anything else becomes a constant Tensor.
 
-    With ``like`` (a float Tensor), the constant takes its dtype and device, as a Python number
-    does in TensorFlow: ``t * 2`` keeps ``t``'s dtype.
+    With ``like`` (a Tensor), the constant takes its dtype and device as a Python number does in
+    TensorFlow: ``t * 2`` keeps ``t``'s dtype, for a float tensor and (with a whole number) for an
+    integer one, so ``tf.range(25) + 1`` stays int32.
     """
     if isinstance(x, Tensor):
         return x
-    if like is None or like.dtype.kind != "f":
+    if like is None:
         return Tensor(x)
-    return Tensor(backend.as_array(x, dtype=like.dtype, device=like.device))
+    if like.dtype.kind == "f" or (like.dtype.kind in "iu" and _is_whole_python_number(x)):
+        return Tensor(backend.as_array(x, dtype=like.dtype, device=like.device))
+    return Tensor(x)
+
+
+def _is_whole_python_number(x):
+    return isinstance(x, int) and not isinstance(x, bool)
 
 
 class Function:
