@@ -522,7 +522,7 @@ class LearningRateScheduler(ResumableCallback):
 
 # --- files -----------------------------------------------------------------------------------
 
-WEIGHTS_SUFFIXES = (".weights.h5", ".npz")
+WEIGHTS_SUFFIXES = (".weights.h5", ".npz", ".ckpt")
 MODEL_SUFFIXES = (".keras",)
 
 

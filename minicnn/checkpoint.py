@@ -51,8 +51,11 @@ def _weight_arrays(layer):
     return arrays
 
 
+NPZ_SUFFIXES = (".npz", ".ckpt.index")  # a tf.keras 2 checkpoint prefix x.ckpt is stored as x.ckpt.index
+
+
 def _check_npz_name(path, what):
-    if not os.fspath(path).endswith(".npz"):
+    if not os.fspath(path).endswith(NPZ_SUFFIXES):
         raise ValueError(f"{what}: the file name must end in .npz, got {os.fspath(path)!r}")
 
 

@@ -42,6 +42,12 @@ def _gradcheck(args):
     return 1 if failed else 0
 
 
+def _bench(args):
+    from .bench import run_from_args
+
+    return run_from_args(args)
+
+
 def positive_int(text):
     """An argparse type: a whole number above zero, else a one-line error (no traceback)."""
     try:
@@ -161,6 +167,12 @@ def build_parser():
     check.add_argument("--eps", type=positive_float, default=1e-6, help="central-difference step (default 1e-6)")
     check.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
     check.set_defaults(run=_gradcheck)
+
+    from .bench import add_arguments as add_bench_arguments
+    bench = verbs.add_parser("bench", help="time minicnn against TensorFlow (oneDNN on and off) and PyTorch; "
+                                           "writes bench.json, bench.md and plots")
+    add_bench_arguments(bench)
+    bench.set_defaults(run=_bench)
     return parser
 
 

@@ -173,6 +173,25 @@ class Model(Layer):
     def _ensure_built(self, input_shape):
         self.built = True  # a model's layers build themselves during its call
 
+    def load_weights(self, path):
+        """Weights from ``save_weights`` (``.npz``) or from Keras (``.weights.h5``), checked against the
+        model before anything changes. A subclassed model that has not run yet has no weights: as
+        tf.keras 2 did, they are then restored when it is first called, before it computes (an unbuilt
+        Sequential is an error instead: give it an input shape)."""
+        if not self.built and type(self).call is not Model.call and not isinstance(self, Sequential):
+            object.__setattr__(self, "_deferred_weights", path)
+            return
+        super().load_weights(path)
+
+    def __call__(self, inputs, training=None, **kwargs):
+        path = self.__dict__.pop("_deferred_weights", None)
+        if path is not None:  # build the layers on a zero batch first, then restore, then compute
+            shapes = [np.shape(getattr(x, "data", x)) for x in inputs] if isinstance(inputs, (list, tuple)) else \
+                np.shape(getattr(inputs, "data", inputs))
+            self.build([(None, *s[1:]) for s in shapes] if isinstance(shapes, list) else (None, *shapes[1:]))
+            super().load_weights(path)
+        return super().__call__(inputs, training=training, **kwargs)
+
     def _require_compiled(self, what):
         if self.optimizer is None or self.compiled_loss is None:
             raise RuntimeError(f"{self.name}.{what}: call compile(optimizer=..., loss=...) first")

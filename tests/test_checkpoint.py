@@ -251,3 +251,24 @@ def test_saved_files_get_the_usual_permissions(tmp_path):
     with open(tmp_path / "plain", "w"):
         pass
     assert stat.S_IMODE(os.stat(tmp_path / "m.npz").st_mode) == stat.S_IMODE(os.stat(tmp_path / "plain").st_mode)
+
+
+def test_a_subclassed_model_restores_weights_on_its_first_call_as_tf_keras_2(tmp_path, rng):
+    """Seed 003's pattern: load_weights("x.ckpt") right after building the (subclassed, unbuilt) model;
+    the weights arrive at the first call, before it computes. The .ckpt prefix is one file x.ckpt.index."""
+    class Net(mc.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden, self.out = layers.Dense(4, activation="tanh"), layers.Dense(2)
+
+        def call(self, x):
+            return self.out(self.hidden(x))
+
+    x = rng.standard_normal((3, 5)).astype(np.float32)
+    trained = Net()
+    expected = trained(x).numpy()
+    trained.save_weights(tmp_path / "net.ckpt")
+    assert (tmp_path / "net.ckpt.index").exists()
+    fresh = Net()
+    fresh.load_weights(tmp_path / "net.ckpt")
+    np.testing.assert_array_equal(fresh(x).numpy(), expected)

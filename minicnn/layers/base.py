@@ -209,7 +209,10 @@ class Layer:
 
     def save_weights(self, path):
         """All weights (trainable and not) to ``path``, written atomically: ``.npz`` (minicnn's own,
-        by position) or ``.weights.h5`` (Keras 3's layout: ``keras_model.load_weights`` reads it)."""
+        by position) or ``.weights.h5`` (Keras 3's layout: ``keras_model.load_weights`` reads it). A
+        ``x.ckpt`` prefix, which tf.keras 2 code gives TensorFlow checkpoints, is written as one file
+        ``x.ckpt.index`` in minicnn's .npz format, so such code's ``os.path.exists(path + ".index")``
+        test works (TensorFlow cannot read it; use .weights.h5 to exchange weights)."""
         _weights_format(path, "save_weights")[0](self, path)
 
     def load_weights(self, path):
@@ -328,4 +331,8 @@ def _weights_format(path, what):
     if name.endswith(".npz"):
         from ..checkpoint import load_weights, save_weights
         return save_weights, load_weights
+    if name.endswith(".ckpt"):  # tf.keras 2's TensorFlow-checkpoint prefix: one file, prefix.ckpt.index
+        from ..checkpoint import load_weights, save_weights
+        return (lambda layer, path: save_weights(layer, os.fspath(path) + ".index"),
+                lambda layer, path: load_weights(layer, os.fspath(path) + ".index"))
     raise ValueError(f"{what}: the file name must end in .npz (minicnn's format) or .weights.h5 (Keras'), got {name!r}")

@@ -7,7 +7,10 @@
 # depth=100, 3 dense blocks, (depth - 4) // (2 * 3) bottleneck layers each, 2 * growth_rate filters
 # before the first block, compression 0.5, data_augmentation=True as the book trains it).
 # Transcription fixes: printed line numbers stripped; the first line "Listing 2.4.1:
-# densenet-cifar10-2.4.1.py" is a caption, dropped; the listing's two pages joined.
+# densenet-cifar10-2.4.1.py" is a caption, dropped; the listing's two pages joined. The transition
+# layer's AveragePooling2D() relies on tf.keras 2's default pool_size=(2, 2), which Keras 3 dropped
+# (pool_size is required): the test hands TensorFlow AveragePooling2D(pool_size=2) (KERAS3_PATCHES in
+# tests/test_listings.py); minicnn runs the line as printed.
 # Harness: cifar10.load_data() -> harness.cifar10.load_data().
 from tensorflow.keras.layers import Dense, Input
 from tensorflow.keras.layers import Conv2D, Flatten

@@ -3,8 +3,9 @@
 # (Conv 6@3x3 - MaxPool - ReLU - Conv 16@3x3 - MaxPool - ReLU - 120 - 84 - 10) built on (4, 28, 28, 1),
 # summary; trained on MNIST by a GradientTape loop over tf.data batches (one-hot labels,
 # CategoricalCrossentropy(from_logits=True), SGD); tested with argmax/equal/reduce_sum.
-# Transcription fixes: In [26]'s optimizers.SGD(lr=0.01) becomes SGD(learning_rate=0.01): Keras 3
-# (TensorFlow 2.16+) rejects the old `lr` argument with "Argument(s) not recognized".
+# Transcription: as printed. In [26]'s optimizers.SGD(lr=0.01) is tf.keras 2 code that Keras 3
+# (TensorFlow 2.16+) rejects ("Argument(s) not recognized"): the test hands TensorFlow
+# SGD(learning_rate=0.01) (KERAS3_PATCHES in tests/test_listings.py); minicnn runs the line as printed.
 # Harness: mnist.load_data() -> harness.mnist.load_data(), .repeat(10) -> .repeat(harness.EPOCHS),
 # "if step % 1000 == 0" -> "if step % harness.PRINT_EVERY == 0" (every step's loss is printed).
 import tensorflow as tf
@@ -49,7 +50,7 @@ xt = tf.convert_to_tensor(xt, dtype=tf.float32) / 255.
 dbtest = tf.data.Dataset.from_tensor_slices((xt, yt))
 dbtest = dbtest.batch(32)
 
-optimizer = optimizers.SGD(learning_rate=0.01)  # notebook: SGD(lr=0.01), which Keras 3 rejects
+optimizer = optimizers.SGD(lr=0.01)
 # acc_meter = metrics.Accuracy()
 
 for step, (x,y) in enumerate(db):

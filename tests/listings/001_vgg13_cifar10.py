@@ -3,8 +3,9 @@
 # cell In [None]: CIFAR-10 through tf.data (shuffle, map, batch), VGG13 as a convolutional Sequential
 # (5 Conv-Conv-MaxPool units) plus a 256-128-10 dense Sequential, summaries (fc_net: 165,514), and a
 # GradientTape loop with Adam over both sub-networks' variables, tested each epoch.
-# Transcription fixes: the training cell's optimizers.Adam(lr=1e-4) becomes Adam(learning_rate=1e-4):
-# Keras 3 (TensorFlow 2.16+) rejects the old `lr` argument with "Argument(s) not recognized".
+# Transcription: as printed. The training cell's optimizers.Adam(lr=1e-4) is tf.keras 2 code that
+# Keras 3 (TensorFlow 2.16+) rejects ("Argument(s) not recognized"): the test hands TensorFlow
+# Adam(learning_rate=1e-4) (KERAS3_PATCHES in tests/test_listings.py); minicnn runs it as printed.
 # Harness: datasets.cifar10.load_data() -> harness.cifar10.load_data(), range(50) epochs ->
 # range(harness.EPOCHS), "if step %100 == 0" -> "if step % harness.PRINT_EVERY == 0".
 import tensorflow as tf
@@ -87,7 +88,7 @@ fc_net.summary()
 variables = conv_net.trainable_variables + fc_net.trainable_variables
 
 # In [None]:
-optimizer = optimizers.Adam(learning_rate=1e-4)  # notebook: Adam(lr=1e-4), which Keras 3 rejects
+optimizer = optimizers.Adam(lr=1e-4)
 
 for epoch in range(harness.EPOCHS):  # notebook: range(50)
     for step, (x,y) in enumerate(train_db):

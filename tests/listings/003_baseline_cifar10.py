@@ -5,9 +5,12 @@
 # dumped to weights.txt, accuracy/loss curves with matplotlib.
 # Transcription fixes: printed line numbers stripped; three slide captions inside the code box are
 # not code and are dropped: a lone `import` before line 4, `model.compile` before line 38, and line
-# 51's caption 参数提取 (kept as a comment). The checkpoint path "./checkpoint/Baseline.ckpt" (checked
-# through its '.index' file) becomes "./checkpoint/Baseline.weights.h5" (checked as itself): Keras 3
-# (TensorFlow 2.16+) refuses a save_weights_only checkpoint whose path does not end in .weights.h5.
+# 51's caption 参数提取 (kept as a comment). The checkpoint is tf.keras 2 code that Keras 3 (TensorFlow
+# 2.16+) refuses: "./checkpoint/Baseline.ckpt", found again through its '.index' file, is TensorFlow's
+# checkpoint format (Keras 3: save_weights_only "must end in .weights.h5"), and the restore loads into
+# a model not yet built (tf.keras 2 deferred it to the first call; Keras 3 raises). The test hands
+# TensorFlow "./checkpoint/Baseline.weights.h5", checked as itself, and builds the model before
+# load_weights (KERAS3_PATCHES in tests/test_listings.py); minicnn runs the lines as printed.
 # Harness: cifar10.load_data() -> harness.cifar10.load_data(), epochs=5 -> harness.EPOCHS.
 import tensorflow as tf
 import os
@@ -50,8 +53,8 @@ model = Baseline()
 model.compile(optimizer='adam',
               loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=False),
               metrics=['sparse_categorical_accuracy'])
-checkpoint_save_path = "./checkpoint/Baseline.weights.h5"  # listing: "./checkpoint/Baseline.ckpt"
-if os.path.exists(checkpoint_save_path):  # listing: checkpoint_save_path + '.index'
+checkpoint_save_path = "./checkpoint/Baseline.ckpt"
+if os.path.exists(checkpoint_save_path + '.index'):
     print('-----load the model-----')
     model.load_weights(checkpoint_save_path)
 cp_callback = tf.keras.callbacks.ModelCheckpoint(filepath=checkpoint_save_path,

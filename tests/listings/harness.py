@@ -59,4 +59,4 @@ class _Dataset:
 
 
 mnist = _Dataset("mnist", (28, 28), (), n_train=96, n_test=32, seed=DATA_SEED)
-cifar10 = _Dataset("cifar10", (32, 32, 3), (1,), n_train=32, n_test=16, seed=DATA_SEED + 1)
+cifar10 = _Dataset("cifar10", (32, 32, 3), (1,), n_train=8, n_test=8, seed=DATA_SEED + 1)
