@@ -249,6 +249,33 @@ def _is_whole_python_number(x):
     return isinstance(x, int) and not isinstance(x, bool)
 
 
+class Edge:
+    """What a Function remembers of one of its inputs: enough to send it its gradient, not its values.
+
+    A leaf (a weight, an input that requires grad) is kept itself, since its ``.grad`` is set. A
+    computed tensor is known only by its creator and output index, so its array is freed as soon
+    as nothing else holds it: the graph keeps alive just what each Function saved for its backward.
+    """
+
+    __slots__ = ("leaf", "creator", "index", "shape", "requires_grad", "version", "seen_version", "name")
+
+    def __init__(self, tensor):
+        self.leaf = tensor if tensor.creator is None else None
+        self.creator, self.index = tensor.creator, getattr(tensor, "_index", 0)
+        self.shape, self.requires_grad, self.name = tensor.shape, tensor.requires_grad, tensor.name
+        self.version, self.seen_version = tensor._version, tensor._version[0]
+
+    @property
+    def key(self):
+        """Where this input's gradient accumulates during backpropagation."""
+        return key_of(self.leaf) if self.leaf is not None else (id(self.creator), self.index)
+
+
+def key_of(tensor):
+    """The accumulation key of a tensor: itself for a leaf, its creator's output slot otherwise."""
+    return ("leaf", id(tensor)) if tensor.creator is None else (id(tensor.creator), getattr(tensor, "_index", 0))
+
+
 class Function:
     """Base class of every differentiable operation.
 
@@ -267,13 +294,12 @@ class Function:
         record = is_grad_enabled() and any(t.requires_grad for t in tensors)
         results = tuple(Tensor(y, requires_grad=record) for y in outputs)
         if record:
-            self.inputs = tensors
-            self.input_versions = [t._version[0] for t in tensors]
+            self.inputs = [Edge(t) for t in tensors]
             self.needs_input_grad = tuple(t.requires_grad for t in tensors)
             self.outputs = [weakref.ref(r) for r in results]
-            self.output_specs = [(y.shape, y.dtype) for y in outputs]
-            for r in results:
-                r.creator = self
+            self.output_specs = [(y.shape, y.dtype, backend.get_array_module(y)) for y in outputs]
+            for k, r in enumerate(results):
+                r.creator, r._index = self, k
         return results[0] if single else results
 
     def forward(self, *arrays):
@@ -306,7 +332,7 @@ def _topological_functions(roots):
                 "were freed after the first backward; pass retain_graph=True to the first call"
             )
         stack.append((fn, True))
-        stack.extend((t.creator, False) for t in fn.inputs if t.creator is not None and id(t.creator) not in visited)
+        stack.extend((e.creator, False) for e in fn.inputs if e.creator is not None and id(e.creator) not in visited)
     order.reverse()  # post-order lists producers first; consumers must run first
     return order
 
@@ -329,10 +355,10 @@ def _initial_grad(tensor, grad):
 def _check_unchanged(fn):
     """Refuse to differentiate through inputs written in place since ``fn`` saw them (the saved
     values would be the new ones: an optimizer step or ``assign`` between forward and backward)."""
-    for k, (tensor, version) in enumerate(zip(fn.inputs, fn.input_versions)):
-        if tensor._version[0] != version:
+    for k, edge in enumerate(fn.inputs):
+        if edge.version[0] != edge.seen_version:
             raise RuntimeError(
-                f"{type(fn).__name__}'s input {k} ({tensor.name or 'a tensor'}, shape {tensor.shape}) was modified "
+                f"{type(fn).__name__}'s input {k} ({edge.name or 'a tensor'}, shape {edge.shape}) was modified "
                 "in place (assign or an optimizer step) after the forward pass that used it; compute the "
                 "gradients before changing the weights, or run the forward pass again")
 
@@ -341,34 +367,30 @@ def backpropagate(roots, root_grads, retain_graph=False, keep=()):
     """Reverse-mode sweep from ``roots`` seeded with ``root_grads``.
 
     Returns ``{id(tensor): (tensor, grad)}`` for every leaf requiring grad, every tensor that
-    asked to retain its grad, and every tensor in ``keep``. Other intermediate gradients are
-    dropped as soon as they have been used, and each Function's saved arrays are released
-    after its backward unless ``retain_graph``.
+    asked to retain its grad, and every tensor in ``keep``. Gradients accumulate per input slot
+    (``Edge.key``); other intermediate gradients are dropped as soon as they have been used, and
+    each Function's saved arrays are released after its backward unless ``retain_graph``.
     """
-    keep_ids = {id(t) for t in keep}
-    pending = {}  # id(tensor) -> (tensor, accumulated grad)
+    kept = {key_of(t): t for t in keep}
+    pending = {}  # key -> accumulated grad
+    leaves = {}  # key -> leaf tensor
 
-    def accumulate(tensor, g):
-        if id(tensor) in pending:
-            pending[id(tensor)] = (tensor, pending[id(tensor)][1] + g)
-        else:
-            pending[id(tensor)] = (tensor, g)
+    def accumulate(key, g):
+        pending[key] = g if key not in pending else pending[key] + g
 
     for root, g in zip(roots, root_grads):
-        accumulate(root, _initial_grad(root, g))
+        accumulate(key_of(root), _initial_grad(root, g))
+        if root.creator is None:
+            leaves[key_of(root)] = root
     result = {}
     for fn in _topological_functions(roots):
         output_grads = []
-        for ref, (shape, dtype) in zip(fn.outputs, fn.output_specs):
-            out = ref()
-            entry = pending.pop(id(out), None) if out is not None else None
-            if entry is None:
-                xp = backend.get_array_module(fn.inputs[0].data)
-                output_grads.append(xp.zeros(shape, dtype=dtype))
-            else:
-                output_grads.append(entry[1])
-                if id(out) in keep_ids or out._retain_grad:
-                    result[id(out)] = entry
+        for k, (ref, (shape, dtype, xp)) in enumerate(zip(fn.outputs, fn.output_specs)):
+            g = pending.pop((id(fn), k), None)
+            output_grads.append(xp.zeros(shape, dtype=dtype) if g is None else g)
+            out = kept[(id(fn), k)] if (id(fn), k) in kept else ref()
+            if g is not None and out is not None and ((id(fn), k) in kept or out._retain_grad):
+                result[id(out)] = (out, g)
         _check_unchanged(fn)
         input_grads = fn.backward(*output_grads)
         input_grads = input_grads if isinstance(input_grads, tuple) else (input_grads,)
@@ -376,18 +398,21 @@ def backpropagate(roots, root_grads, retain_graph=False, keep=()):
             raise RuntimeError(
                 f"{type(fn).__name__}.backward returned {len(input_grads)} gradients for {len(fn.inputs)} inputs"
             )
-        for tensor, g in zip(fn.inputs, input_grads):
-            if tensor.requires_grad and g is not None:
-                if g.shape != tensor.data.shape:
+        for edge, g in zip(fn.inputs, input_grads):
+            if edge.requires_grad and g is not None:
+                if g.shape != edge.shape:
                     raise RuntimeError(
                         f"{type(fn).__name__}.backward returned a gradient of shape {g.shape} "
-                        f"for an input of shape {tensor.shape}"
+                        f"for an input of shape {edge.shape}"
                     )
-                accumulate(tensor, g)
+                accumulate(edge.key, g)
+                if edge.leaf is not None:
+                    leaves[edge.key] = edge.leaf
         if not retain_graph:
             fn.release()
-    for key, (tensor, g) in pending.items():  # what is left are leaves (and roots without creator)
-        result[key] = (tensor, g)
+    for key, g in pending.items():  # what is left belongs to leaves
+        if key in leaves:
+            result[id(leaves[key])] = (leaves[key], g)
     return result
 
 

@@ -134,7 +134,7 @@ def prelu_pair(tf, kwargs, x, dtype):
     theirs(tf.constant(x))
     names_shapes = [(w.name.split("/")[-1], w.shape) for w in ours.weights]
     assert names_shapes == [(w.name, tuple(w.shape)) for w in theirs.weights], f"weights {names_shapes}"
-    assert ours.weights[0].name == f"{ours.name}/alpha" and ours.name.startswith("p_re_lu")
+    assert ours.weights[0].path == f"{ours.name}/alpha" and ours.name.startswith("p_re_lu")
     assert ours.count_params() == theirs.count_params(), f"{ours.count_params()} vs Keras {theirs.count_params()}"
     assert_close(ours.get_weights()[0], theirs.get_weights()[0], dtype, "initial alpha")
     return ours, theirs

@@ -74,15 +74,22 @@ def _check_tensors(tensors, what):
 
 def _depends_on_a_gradient(targets):
     """Whether a gradient returned while another tape recorded is among the inputs of ``targets``."""
-    stack, seen = list(targets), set()
-    while stack:
-        tensor = stack.pop()
-        if _returned_while_recording.get(id(tensor)) is tensor:
-            return True
-        fn = tensor.creator
-        if fn is not None and id(fn) not in seen:
-            seen.add(id(fn))
-            stack.extend(getattr(fn, "inputs", ()))
+    def handed_out(tensor):
+        return _returned_while_recording.get(id(tensor)) is tensor
+
+    if any(handed_out(t) for t in targets):
+        return True
+    stack, seen = [t.creator for t in targets if t.creator is not None], set()
+    while stack:  # a handed-out gradient is a leaf, so it is kept by the edges that use it
+        fn = stack.pop()
+        if id(fn) in seen:
+            continue
+        seen.add(id(fn))
+        for edge in getattr(fn, "inputs", ()):
+            if edge.leaf is not None and handed_out(edge.leaf):
+                return True
+            if edge.creator is not None:
+                stack.append(edge.creator)
     return False
 
 
