@@ -18,13 +18,11 @@ from the same three functions with the roles swapped:
 import numpy as np
 
 from ..autograd import Function, as_tensor, is_grad_enabled
-from ..backend import get_array_module
-from . import GradcheckCase
+from . import GradcheckCase, depthwise
 from . import im2col as im2col_form
 from . import naive as naive_form
 from . import sparse_conv as sparse_form
 from .geometry import check_filter_shape, conv_geometry
-from .im2col import col2im, im2col
 
 METHODS = {"naive": naive_form, "im2col": im2col_form, "sparse": sparse_form}
 
@@ -91,27 +89,18 @@ class Conv2DTranspose(Function):
 
 
 class DepthwiseConv2D(Function):
-    """y[n, p, q, c·M + m] = Σ_{i,j} cols[n, p, q, i, j, c] · w[i, j, c, m]   (w: kh, kw, C, M)."""
+    """y[n, p, q, c·M + m] = Σ_{i,j} xpad[n, p·sh + i·dh, q·sw + j·dw, c] · w[i, j, c, m] (ops/depthwise.py)."""
 
     def __init__(self, geometry):
         self.geometry = geometry
 
     def forward(self, x, w):
-        xp = get_array_module(x)
-        self.cols, self.w = im2col(x, self.geometry), w
-        y = xp.einsum("npqijc,ijcm->npqcm", self.cols, w, optimize=True)
-        return y.reshape(*y.shape[:3], -1)
+        self.x, self.w = x, w
+        return depthwise.forward(x, w, self.geometry)
 
     def backward(self, dy):
-        xp = get_array_module(dy)
-        kh, kw, c, m = self.w.shape
-        dy = dy.reshape(*dy.shape[:3], c, m)
-        dx = dw = None
-        if self.needs_input_grad[0]:
-            dcols = xp.einsum("npqcm,ijcm->npqijc", dy, self.w, optimize=True)
-            dx = col2im(xp.ascontiguousarray(dcols), self.geometry)
-        if self.needs_input_grad[1]:
-            dw = xp.einsum("npqijc,npqcm->ijcm", self.cols, dy, optimize=True)
+        dx = depthwise.input_grad(dy, self.w, self.geometry) if self.needs_input_grad[0] else None
+        dw = depthwise.filter_grad(self.x, dy, self.geometry) if self.needs_input_grad[1] else None
         return dx, dw
 
 

@@ -73,17 +73,22 @@ def im2col(x, geometry, pad_value=0, pool=None):
     return copy_into(pool.take(view.shape, x.dtype, xp), view)
 
 
+def tap_window(geometry, i, j):
+    """The (rows, columns) slices of the padded input that kernel tap (i, j) sees across all
+    output positions: ``xpad[:, rows, columns, :][n, p, q] = xpad[n, p·sh + i·dh, q·sw + j·dw]``."""
+    (sh, sw), (dh, dw) = geometry.strides, geometry.dilations
+    oh, ow = geometry.out_hw
+    return slice(i * dh, i * dh + sh * (oh - 1) + 1, sh), slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
+
+
 def col2im(cols, geometry):
     """Adjoint of im2col: (N, OH, OW, kh, kw, C) -> (N, H, W, C), summing overlapping patches."""
     xp = get_array_module(cols)
-    (sh, sw), (dh, dw) = geometry.strides, geometry.dilations
-    (oh, ow), (kh, kw) = geometry.out_hw, geometry.kernel_hw
     hp, wp = geometry.padded_hw
     xpad = xp.zeros((cols.shape[0], hp, wp, cols.shape[-1]), dtype=cols.dtype)
-    for i in range(kh):  # one strided add per kernel tap; within a tap no two patches overlap
-        for j in range(kw):
-            rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
-            columns = slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
+    for i in range(geometry.kernel_hw[0]):  # one strided add per kernel tap; within a tap no two patches overlap
+        for j in range(geometry.kernel_hw[1]):
+            rows, columns = tap_window(geometry, i, j)
             xpad[:, rows, columns, :] += cols[:, :, :, i, j, :]
     return crop_spatial(xpad, geometry.pads)
 
@@ -101,11 +106,17 @@ def col2im(cols, geometry):
 BLOCK_BYTES = 4 << 20  # the patch rows gathered at once: about the size that stays in this CPU's cache
 
 
-def images_per_block(geometry, itemsize, block_bytes=None):
-    """How many images' patch rows fit in ``block_bytes`` (at least one)."""
+def image_blocks(n, per_image_bytes, block_bytes=None):
+    """Yield (start, stop) over n images in blocks of about ``block_bytes`` (at least one image)."""
+    step = max(1, (BLOCK_BYTES if block_bytes is None else block_bytes) // max(per_image_bytes, 1))
+    for start in range(0, n, step):
+        yield start, min(start + step, n)
+
+
+def patch_bytes(geometry, itemsize):
+    """The bytes of one image's patch rows: OH·OW·kh·kw·C items."""
     (oh, ow), (kh, kw) = geometry.out_hw, geometry.kernel_hw
-    per_image = oh * ow * kh * kw * geometry.in_channels * itemsize
-    return max(1, (BLOCK_BYTES if block_bytes is None else block_bytes) // max(per_image, 1))
+    return oh * ow * kh * kw * geometry.in_channels * itemsize
 
 
 def patch_blocks(x, geometry, pad_value=0):
@@ -113,11 +124,10 @@ def patch_blocks(x, geometry, pad_value=0):
     kh, kw, C) are their patches, in a reused buffer valid until the next block is asked for."""
     xp = get_array_module(x)
     view = patch_view(xp.ascontiguousarray(pad_spatial(x, geometry.pads, pad_value)), geometry)
-    n, step = x.shape[0], images_per_block(geometry, x.dtype.itemsize)
-    buffer = POOL.take((min(step, n), *view.shape[1:]), x.dtype, xp)
+    blocks = list(image_blocks(x.shape[0], patch_bytes(geometry, x.dtype.itemsize)))
+    buffer = POOL.take((blocks[0][1], *view.shape[1:]), x.dtype, xp)
     try:
-        for start in range(0, n, step):
-            stop = min(start + step, n)
+        for start, stop in blocks:
             cols = buffer[:stop - start]
             copy_into(cols, view[start:stop])
             yield start, stop, cols
@@ -161,10 +171,8 @@ def conv2d_input_grad(dy, w, geometry):
         return _input_grad_as_convolution(dy, w, geometry)
     xp = get_array_module(dy)
     kh, kw, c, o = w.shape
-    n, step = dy.shape[0], images_per_block(geometry, dy.dtype.itemsize)
-    dx = xp.empty((n, *geometry.in_hw, c), dtype=dy.dtype)
-    for start in range(0, n, step):  # dcols = dy @ Wᵀ and its col2im, a block of images at a time
-        stop = min(start + step, n)
+    dx = xp.empty((dy.shape[0], *geometry.in_hw, c), dtype=dy.dtype)
+    for start, stop in image_blocks(dy.shape[0], patch_bytes(geometry, dy.dtype.itemsize)):
         dcols = dy[start:stop].reshape(-1, o) @ w.reshape(-1, o).T
         dx[start:stop] = col2im(dcols.reshape(stop - start, *geometry.out_hw, kh, kw, c), geometry)
     return dx
