@@ -16,20 +16,15 @@ from ..autograd import Function, as_tensor
 from ..backend import get_array_module
 from . import GradcheckCase
 from .geometry import conv_geometry, explicit_padding, spatial_pair
-from .im2col import crop_spatial, pad_spatial
+from .im2col import crop_spatial, pad_spatial, tap_window
 from .math import reduce_max, reduce_mean
 
 
 def tap_slices(geometry):
-    """(i, j, (rows, columns)) for each window tap: the slices of the padded input it reads."""
-    (sh, sw), (kh, kw), (oh, ow) = geometry.strides, geometry.kernel_hw, geometry.out_hw
-    for i in range(kh):
-        for j in range(kw):
-            yield i, j, (slice(None), slice(i, i + sh * (oh - 1) + 1, sh), slice(j, j + sw * (ow - 1) + 1, sw))
-
-
-def tap_index_dtype(geometry):
-    return np.uint8 if np.prod(geometry.kernel_hw) <= 256 else np.int32
+    """(i, j, (all images, rows, columns)) for each window tap: the slices of the padded input it reads."""
+    for i in range(geometry.kernel_hw[0]):
+        for j in range(geometry.kernel_hw[1]):
+            yield i, j, (slice(None), *tap_window(geometry, i, j))
 
 
 def window_counts(geometry, dtype):
