@@ -18,28 +18,9 @@ def _demo(args):
 
 
 def _gradcheck(args):
-    from .gradcheck import gradcheck
-    from .ops import gradcheck_cases
+    from .gradcheck.command import run_from_args
 
-    cases = gradcheck_cases()  # each operator family declares its own (minicnn/ops/__init__.py)
-    if args.list:
-        print("\n".join(sorted(cases)))
-        return 0
-    names = args.ops or sorted(cases)
-    unknown = [n for n in names if n not in cases]
-    if unknown:
-        print(f"unknown op(s): {', '.join(unknown)}; see 'minicnn gradcheck --list'", file=sys.stderr)
-        return 2
-    generator = np.random.default_rng(args.seed)
-    failed = 0
-    for name in names:
-        fn, shapes, positive = cases[name]
-        inputs = [generator.uniform(0.5, 2.0, s) if positive else generator.standard_normal(s) for s in shapes]
-        report = gradcheck(fn, *inputs, eps=args.eps)
-        failed += not report
-        print(f"{name}: {report}")
-    print(f"{len(names) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return run_from_args(args)
 
 
 def _bench(args):
@@ -161,11 +142,10 @@ def build_parser():
     summary.add_argument("--classes", type=positive_int, default=10)
     summary.set_defaults(run=_summary)
 
-    check = verbs.add_parser("gradcheck", help="check built-in operators' gradients numerically in float64")
-    check.add_argument("ops", nargs="*", help="operator names (default: all; see --list)")
-    check.add_argument("--list", action="store_true", help="list the operators that can be checked")
-    check.add_argument("--eps", type=positive_float, default=1e-6, help="central-difference step (default 1e-6)")
-    check.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
+    from .gradcheck.command import add_arguments as add_gradcheck_arguments
+    check = verbs.add_parser("gradcheck", help="check gradients numerically (operators, blocks, a model): a table; "
+                                               "--inject-bug, --eps-sweep")
+    add_gradcheck_arguments(check)
     check.set_defaults(run=_gradcheck)
 
     from .bench import add_arguments as add_bench_arguments

@@ -40,10 +40,10 @@ def _aliases(name):
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_every_registered_gradcheck_case_passes(name):
-    fn, shapes, positive = CASES[name]
+    case = CASES[name]  # case(*inputs) is case.op(*inputs, **case.options)
     generator = np.random.default_rng(0)
-    inputs = [generator.uniform(0.5, 2.0, s) if positive else generator.standard_normal(s) for s in shapes]
-    report = mc.gradcheck(fn, *inputs)
+    inputs = [generator.uniform(0.5, 2.0, s) if case.positive else generator.standard_normal(s) for s in case.shapes]
+    report = mc.gradcheck(case, *inputs)
     assert report, str(report)
 
 

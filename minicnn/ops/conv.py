@@ -192,13 +192,13 @@ def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding
 __all__ = ["conv2d", "conv2d_transpose", "depthwise_conv2d", "separable_conv2d"]
 
 GRADCHECK_CASES = {
-    "conv2d": GradcheckCase(lambda x, w: conv2d(x, w, 2, "SAME"), [(2, 5, 5, 2), (3, 3, 2, 3)]),
-    "conv2d[naive]": GradcheckCase(lambda x, w: conv2d(x, w, 2, "SAME", method="naive"), [(1, 5, 4, 2), (3, 2, 2, 3)]),
-    "conv2d[sparse]": GradcheckCase(lambda x, w: conv2d(x, w, 2, "SAME", method="sparse"), [(1, 5, 4, 2), (3, 2, 2, 3)]),
-    "conv2d[dilated]": GradcheckCase(lambda x, w: conv2d(x, w, 1, "VALID", dilations=2), [(1, 6, 7, 2), (2, 3, 2, 2)]),
-    "conv2d_transpose": GradcheckCase(lambda x, w: conv2d_transpose(x, w, (2, 5, 5, 2), 2, "SAME"),
-                                      [(2, 3, 3, 3), (3, 3, 2, 3)]),
-    "depthwise_conv2d": GradcheckCase(lambda x, w: depthwise_conv2d(x, w, 1, "SAME"), [(1, 4, 4, 2), (3, 3, 2, 2)]),
-    "separable_conv2d": GradcheckCase(lambda x, d, p: separable_conv2d(x, d, p, 1, "VALID"),
-                                      [(1, 5, 5, 2), (3, 3, 2, 2), (1, 1, 4, 3)]),
+    "conv2d": GradcheckCase(conv2d, [(2, 5, 5, 2), (3, 3, 2, 3)], strides=2, padding="SAME"),
+    "conv2d[naive]": GradcheckCase(conv2d, [(1, 5, 4, 2), (3, 2, 2, 3)], strides=2, padding="SAME", method="naive"),
+    "conv2d[sparse]": GradcheckCase(conv2d, [(1, 5, 4, 2), (3, 2, 2, 3)], strides=2, padding="SAME", method="sparse"),
+    "conv2d[dilated]": GradcheckCase(conv2d, [(1, 6, 7, 2), (2, 3, 2, 2)], strides=1, padding="VALID", dilations=2),
+    "conv2d_transpose": GradcheckCase(conv2d_transpose, [(2, 3, 3, 3), (3, 3, 2, 3)], output_shape=(2, 5, 5, 2),
+                                      strides=2, padding="SAME"),
+    "depthwise_conv2d": GradcheckCase(depthwise_conv2d, [(1, 4, 4, 2), (3, 3, 2, 2)], strides=1, padding="SAME"),
+    "separable_conv2d": GradcheckCase(separable_conv2d, [(1, 5, 5, 2), (3, 3, 2, 2), (1, 1, 4, 3)],
+                                      strides=1, padding="VALID"),
 }

@@ -50,6 +50,6 @@ def dropout(x, rate, noise_shape=None, seed=None, training=True):
 __all__ = ["dropout"]
 
 GRADCHECK_CASES = {  # a seed fixes the mask, so the function is deterministic
-    "dropout": GradcheckCase(lambda x: dropout(x, 0.4, seed=0), [(4, 5)]),
-    "dropout[noise_shape]": GradcheckCase(lambda x: dropout(x, 0.5, noise_shape=(4, 1), seed=1), [(4, 5)]),
+    "dropout": GradcheckCase(dropout, [(4, 5)], rate=0.4, seed=0),
+    "dropout[noise_shape]": GradcheckCase(dropout, [(4, 5)], rate=0.5, noise_shape=(4, 1), seed=1),
 }

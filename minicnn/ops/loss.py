@@ -153,15 +153,38 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits):
 __all__ = ["softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits",
            "sigmoid_cross_entropy_with_logits", "mean_squared_error"]
 
+
+# Losses whose labels are fixed (not checked) take the logits first and the labels as an option.
+def softmax_cross_entropy_of_logits(logits, labels, axis=-1):
+    """``softmax_cross_entropy_with_logits(labels, logits, axis)`` as a function of the logits."""
+    return softmax_cross_entropy_with_logits(labels, logits, axis=axis)
+
+
+def softmax_cross_entropy_of_distributions(raw, logits, axis=-1):
+    """``softmax_cross_entropy_with_logits`` with labels ``softmax(raw)``: distributions, for which
+    TF's gradient with respect to the labels is exact, so both inputs are checked."""
+    return softmax_cross_entropy_with_logits(softmax(raw, axis=axis), logits, axis=axis)
+
+
+def sparse_softmax_cross_entropy_of_logits(logits, labels):
+    """``sparse_softmax_cross_entropy_with_logits(labels, logits)`` as a function of the logits."""
+    return sparse_softmax_cross_entropy_with_logits(labels, logits)
+
+
+def sigmoid_cross_entropy_of_logits(logits, labels):
+    """``sigmoid_cross_entropy_with_logits(labels, logits)`` as a function of the logits."""
+    return sigmoid_cross_entropy_with_logits(labels, logits)
+
+
 GRADCHECK_CASES = {
-    "softmax_cross_entropy_with_logits": GradcheckCase(
-        lambda z: softmax_cross_entropy_with_logits(np.eye(4)[[0, 2, 3]], z), [(3, 4)]),
-    "softmax_cross_entropy_with_logits[soft_labels]": GradcheckCase(  # distributions: TF's gradient is exact
-        lambda raw, z: softmax_cross_entropy_with_logits(softmax(raw), z), [(3, 4), (3, 4)]),
-    "sparse_softmax_cross_entropy_with_logits": GradcheckCase(
-        lambda z: sparse_softmax_cross_entropy_with_logits(np.array([[0, 2], [3, 1]]), z), [(2, 2, 4)]),
-    "sigmoid_cross_entropy_with_logits": GradcheckCase(
-        lambda x: sigmoid_cross_entropy_with_logits(np.array([[0.0, 1.0, 0.3], [1.0, 0.0, 0.9]]), x), [(2, 3)]),
+    "softmax_cross_entropy_with_logits": GradcheckCase(softmax_cross_entropy_of_logits, [(3, 4)],
+                                                       labels=np.eye(4)[[0, 2, 3]]),
+    "softmax_cross_entropy_with_logits[soft_labels]": GradcheckCase(softmax_cross_entropy_of_distributions,
+                                                                    [(3, 4), (3, 4)]),
+    "sparse_softmax_cross_entropy_with_logits": GradcheckCase(sparse_softmax_cross_entropy_of_logits, [(2, 2, 4)],
+                                                              labels=np.array([[0, 2], [3, 1]])),
+    "sigmoid_cross_entropy_with_logits": GradcheckCase(sigmoid_cross_entropy_of_logits, [(2, 3)],
+                                                       labels=np.array([[0.0, 1.0, 0.3], [1.0, 0.0, 0.9]])),
     "sigmoid_cross_entropy_with_logits[soft_labels]": GradcheckCase(sigmoid_cross_entropy_with_logits,
                                                                    [(3, 4), (3, 4)]),
     "mean_squared_error": GradcheckCase(mean_squared_error, [(3, 4), (3, 4)]),

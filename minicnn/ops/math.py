@@ -762,6 +762,33 @@ __all__ = [
     "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
 ]
 
+
+# Checks that need more than one call: inputs in a list, fixed data, a zero gradient made visible.
+def cast_times_x(x, dtype):
+    """``cast(x, dtype) · x``: the cast's gradient enters a product with x's own."""
+    return cast(x, dtype) * x
+
+
+def concat_a_b_a(a, b, axis):
+    """``concat([a, b, a], axis)``: ``a`` twice, so its two gradients must add up."""
+    return concat([a, b, a], axis=axis)
+
+
+def stack_a_b(a, b, axis):
+    """``stack([a, b], axis)``."""
+    return stack([a, b], axis=axis)
+
+
+def sign_times_x(x):
+    """``sign(x) · x = |x|``: sign's zero gradient must leave x's own, sign(x)."""
+    return sign(x) * x
+
+
+def where_x_y(x, y, condition):
+    """``where(condition, x, y)`` as a function of ``x`` and ``y`` (``condition`` is fixed)."""
+    return where(condition, x, y)
+
+
 GRADCHECK_CASES = {
     "add": GradcheckCase(add, [(3, 4), (4,)]),
     "subtract": GradcheckCase(sub, [(2, 1, 4), (3, 1)]),
@@ -774,27 +801,27 @@ GRADCHECK_CASES = {
     "sqrt": GradcheckCase(sqrt, [(3, 4)], positive=True),
     "square": GradcheckCase(square, [(3, 4)]),
     "abs": GradcheckCase(abs, [(3, 4)]),
-    "clip_by_value": GradcheckCase(lambda x: clip_by_value(x, -0.5, 0.7), [(3, 4)]),
-    "cast": GradcheckCase(lambda x: cast(x, np.float64) * x, [(3, 4)]),
+    "clip_by_value": GradcheckCase(clip_by_value, [(3, 4)], clip_value_min=-0.5, clip_value_max=0.7),
+    "cast": GradcheckCase(cast_times_x, [(3, 4)], dtype=np.float64),
     "matmul": GradcheckCase(matmul, [(2, 3, 4), (4, 5)]),
-    "reduce_sum": GradcheckCase(lambda x: reduce_sum(x, axis=1), [(3, 4)]),
-    "reduce_mean": GradcheckCase(lambda x: reduce_mean(x, axis=0), [(3, 4)]),
-    "reduce_max": GradcheckCase(lambda x: reduce_max(x, axis=-1), [(3, 4)]),
-    "reduce_min": GradcheckCase(lambda x: reduce_min(x, axis=(0, 2), keepdims=True), [(2, 3, 4)]),
-    "reshape": GradcheckCase(lambda x: reshape(x, (4, -1)), [(2, 3, 2)]),
-    "transpose": GradcheckCase(lambda x: transpose(x, (2, 0, 1)), [(2, 3, 4)]),
-    "broadcast_to": GradcheckCase(lambda x: broadcast_to(x, (2, 3, 4)), [(3, 1)]),
-    "concat": GradcheckCase(lambda a, b: concat([a, b, a], axis=1), [(2, 3), (2, 1)]),
-    "stack": GradcheckCase(lambda a, b: stack([a, b], axis=-1), [(2, 3), (2, 3)]),
-    "split": GradcheckCase(lambda x: split(x, [1, -1, 2], axis=1), [(2, 5)]),
-    "pad": GradcheckCase(lambda x: pad(x, [[1, 0], [2, 1]], constant_values=3.0), [(2, 3)]),
+    "reduce_sum": GradcheckCase(reduce_sum, [(3, 4)], axis=1),
+    "reduce_mean": GradcheckCase(reduce_mean, [(3, 4)], axis=0),
+    "reduce_max": GradcheckCase(reduce_max, [(3, 4)], axis=-1),
+    "reduce_min": GradcheckCase(reduce_min, [(2, 3, 4)], axis=(0, 2), keepdims=True),
+    "reshape": GradcheckCase(reshape, [(2, 3, 2)], shape=(4, -1)),
+    "transpose": GradcheckCase(transpose, [(2, 3, 4)], perm=(2, 0, 1)),
+    "broadcast_to": GradcheckCase(broadcast_to, [(3, 1)], shape=(2, 3, 4)),
+    "concat": GradcheckCase(concat_a_b_a, [(2, 3), (2, 1)], axis=1),
+    "stack": GradcheckCase(stack_a_b, [(2, 3), (2, 3)], axis=-1),
+    "split": GradcheckCase(split, [(2, 5)], num_or_size_splits=[1, -1, 2], axis=1),
+    "pad": GradcheckCase(pad, [(2, 3)], paddings=[[1, 0], [2, 1]], constant_values=3.0),
     "bias_add": GradcheckCase(bias_add, [(2, 3, 4), (4,)]),
     "sin": GradcheckCase(sin, [(3, 4)]),
     "cos": GradcheckCase(cos, [(3, 4)]),
-    "sign": GradcheckCase(lambda x: sign(x) * x, [(3, 4)]),
+    "sign": GradcheckCase(sign_times_x, [(3, 4)]),
     "maximum": GradcheckCase(maximum, [(3, 4), (4,)]),
     "minimum": GradcheckCase(minimum, [(2, 1, 4), (3, 1)]),
-    "where": GradcheckCase(lambda x, y: where(np.array([[True], [False], [True]]), x, y), [(3, 4), (4,)]),
-    "reduce_prod": GradcheckCase(lambda x: reduce_prod(x, axis=(0, 2)), [(2, 3, 4)]),
-    "reduce_prod[keepdims]": GradcheckCase(lambda x: reduce_prod(x, axis=1, keepdims=True), [(3, 4)]),
+    "where": GradcheckCase(where_x_y, [(3, 4), (4,)], condition=np.array([[True], [False], [True]])),
+    "reduce_prod": GradcheckCase(reduce_prod, [(2, 3, 4)], axis=(0, 2)),
+    "reduce_prod[keepdims]": GradcheckCase(reduce_prod, [(3, 4)], axis=1, keepdims=True),
 }

@@ -171,10 +171,16 @@ def fused_batch_norm(x, scale, offset, axes, epsilon):
 
 __all__ = ["moments", "batch_normalization", "fused_batch_norm", "stop_gradient"]
 
+
+def fused_batch_norm_output(x, scale, offset, axes, epsilon):
+    """The normalized output of ``fused_batch_norm`` (its batch mean and variance are plain arrays)."""
+    return fused_batch_norm(x, scale, offset, axes, epsilon)[0]
+
+
 GRADCHECK_CASES = {
-    "moments": GradcheckCase(lambda x: moments(x, (0, 1)), [(3, 4, 2)]),
-    "batch_normalization": GradcheckCase(lambda x, m, v, b, g: batch_normalization(x, m, v, b, g, 1e-3),
-                                         [(3, 2), (2,), (2,), (2,), (2,)], positive=True),
-    "fused_batch_norm": GradcheckCase(lambda x, g, b: fused_batch_norm(x, g, b, (0, 1, 2), 1e-3)[0],
-                                      [(3, 3, 3, 2), (2,), (2,)]),
+    "moments": GradcheckCase(moments, [(3, 4, 2)], axes=(0, 1)),
+    "batch_normalization": GradcheckCase(batch_normalization, [(3, 2), (2,), (2,), (2,), (2,)], positive=True,
+                                         variance_epsilon=1e-3),
+    "fused_batch_norm": GradcheckCase(fused_batch_norm_output, [(3, 3, 3, 2), (2,), (2,)], axes=(0, 1, 2),
+                                      epsilon=1e-3),
 }  # stop_gradient is not checked: its zero gradient is by definition not the numerical one

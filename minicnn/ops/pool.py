@@ -241,10 +241,10 @@ def global_max_pool2d(x, keepdims=False):
 __all__ = ["max_pool2d", "avg_pool2d", "global_avg_pool2d", "global_max_pool2d"]
 
 GRADCHECK_CASES = {
-    "max_pool2d": GradcheckCase(lambda x: max_pool2d(x, 3, 2, "SAME"), [(2, 5, 5, 2)]),
-    "max_pool2d[naive]": GradcheckCase(lambda x: max_pool2d(x, 2, 1, "VALID", method="naive"), [(1, 4, 5, 2)]),
-    "avg_pool2d": GradcheckCase(lambda x: avg_pool2d(x, 3, 2, "SAME"), [(2, 5, 5, 2)]),
-    "avg_pool2d[naive]": GradcheckCase(lambda x: avg_pool2d(x, 2, 3, "SAME", method="naive"), [(1, 5, 4, 2)]),
+    "max_pool2d": GradcheckCase(max_pool2d, [(2, 5, 5, 2)], ksize=3, strides=2, padding="SAME"),
+    "max_pool2d[naive]": GradcheckCase(max_pool2d, [(1, 4, 5, 2)], ksize=2, strides=1, padding="VALID", method="naive"),
+    "avg_pool2d": GradcheckCase(avg_pool2d, [(2, 5, 5, 2)], ksize=3, strides=2, padding="SAME"),
+    "avg_pool2d[naive]": GradcheckCase(avg_pool2d, [(1, 5, 4, 2)], ksize=2, strides=3, padding="SAME", method="naive"),
     "global_avg_pool2d": GradcheckCase(global_avg_pool2d, [(2, 3, 4, 2)]),
-    "global_max_pool2d": GradcheckCase(lambda x: global_max_pool2d(x, keepdims=True), [(2, 3, 4, 2)]),
+    "global_max_pool2d": GradcheckCase(global_max_pool2d, [(2, 3, 4, 2)], keepdims=True),
 }

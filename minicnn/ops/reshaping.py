@@ -205,12 +205,12 @@ def resize(images, size, method="bilinear"):
 __all__ = ["repeat", "resize", "expand_dims", "squeeze", "tile", "gather"]
 
 GRADCHECK_CASES = {
-    "repeat": GradcheckCase(lambda x: repeat(x, 3, axis=1), [(2, 3, 2)]),
-    "resize[bilinear]": GradcheckCase(lambda x: resize(x, (5, 7)), [(2, 3, 4, 2)]),
-    "resize[bilinear,down]": GradcheckCase(lambda x: resize(x, (2, 3)), [(1, 5, 4, 3)]),
-    "resize[nearest]": GradcheckCase(lambda x: resize(x, (5, 3), method="nearest"), [(2, 3, 4, 1)]),
-    "expand_dims": GradcheckCase(lambda x: expand_dims(x, -2), [(2, 3)]),
-    "squeeze": GradcheckCase(lambda x: squeeze(x, axis=[0, -1]), [(1, 3, 1, 2, 1)]),
-    "tile": GradcheckCase(lambda x: tile(x, [2, 1, 3]), [(2, 3, 2)]),
-    "gather": GradcheckCase(lambda x: gather(x, [[2, 0], [2, 2]], axis=1), [(2, 3, 2)]),
+    "repeat": GradcheckCase(repeat, [(2, 3, 2)], repeats=3, axis=1),
+    "resize[bilinear]": GradcheckCase(resize, [(2, 3, 4, 2)], size=(5, 7)),
+    "resize[bilinear,down]": GradcheckCase(resize, [(1, 5, 4, 3)], size=(2, 3)),
+    "resize[nearest]": GradcheckCase(resize, [(2, 3, 4, 1)], size=(5, 3), method="nearest"),
+    "expand_dims": GradcheckCase(expand_dims, [(2, 3)], axis=-2),
+    "squeeze": GradcheckCase(squeeze, [(1, 3, 1, 2, 1)], axis=[0, -1]),
+    "tile": GradcheckCase(tile, [(2, 3, 2)], multiples=[2, 1, 3]),
+    "gather": GradcheckCase(gather, [(2, 3, 2)], indices=[[2, 0], [2, 2]], axis=1),
 }

@@ -1,0 +1,7 @@
+"""``python -m minicnn ...`` runs the ``minicnn`` command (minicnn/cli.py)."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
