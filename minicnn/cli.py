@@ -29,6 +29,12 @@ def _bench(args):
     return run_from_args(args)
 
 
+def _explain(args):
+    from .viz.explain import run_from_args
+
+    return run_from_args(args)
+
+
 def positive_int(text):
     """An argparse type: a whole number above zero, else a one-line error (no traceback)."""
     try:
@@ -153,6 +159,12 @@ def build_parser():
                                            "writes bench.json, bench.md and plots")
     add_bench_arguments(bench)
     bench.set_defaults(run=_bench)
+
+    from .viz.explain import add_arguments as add_explain_arguments
+    explain = verbs.add_parser("explain", help="draw a picture that explains a mechanism: im2col, sparse, conv-steps, "
+                                               "feature-maps, filters, graph, grad-norms (--out FILE.png)")
+    add_explain_arguments(explain, positive_int)
+    explain.set_defaults(run=_explain)
     return parser
 
 

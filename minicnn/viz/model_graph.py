@@ -16,8 +16,8 @@ The layout is computed here, in points, before anything is drawn:
 import os
 import warnings
 
-from .checkpoint import _write_atomically
-from .model import Sequential
+from ..checkpoint import _write_atomically
+from ..model import Sequential
 
 RANKDIRS = ("TB", "BT", "LR", "RL")
 SPLINES = ("ortho", "line", "polyline", "curved", "spline")
@@ -287,16 +287,7 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, 
         warnings.warn(f"plot_model: the picture would be {largest:.0f} pixels long at dpi={dpi}; "
                       f"drawing it at dpi={dpi * MAX_PIXELS / largest:.1f} instead")
         dpi = dpi * MAX_PIXELS / largest
-    figure = Figure(figsize=(width / 72, height / 72))
-    FigureCanvasAgg(figure)
-    axes = figure.add_axes((0, 0, 1, 1))
-    axes.set_xlim(0, width)
-    axes.set_ylim(height, 0)
-    axes.axis("off")
-    for points, kind in arrows:
-        draw_arrow(axes, points, kind)
-    for box in boxes:
-        draw_box(axes, box)
+    figure = draw_diagram(boxes, arrows, (width, height))
     _write_atomically(to_file, lambda stream: figure.savefig(stream, format=extension, dpi=dpi))
     umask = os.umask(0)
     os.umask(umask)
@@ -308,6 +299,25 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, 
     except ImportError:
         return None
     return display.Image(filename=os.fspath(to_file), format="png" if extension == "png" else "jpeg")
+
+
+def draw_diagram(boxes, arrows, size):
+    """The matplotlib Figure (Agg canvas, no display) of ``diagram``'s boxes and arrows, ``size``
+    (width, height) in points: one axes over the whole figure, y downward."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    width, height = size
+    figure = Figure(figsize=(width / 72, height / 72))
+    FigureCanvasAgg(figure)
+    axes = figure.add_axes((0, 0, 1, 1))
+    axes.set_xlim(0, width)
+    axes.set_ylim(height, 0)
+    axes.axis("off")
+    for points, kind in arrows:
+        draw_arrow(axes, points, kind)
+    for box in boxes:
+        draw_box(axes, box)
+    return figure
 
 
 def draw_box(axes, box):
