@@ -8,7 +8,8 @@ Suites (suites.py): ``ops`` (every operator family on shapes from LeNet-5, VGG, 
 DenseNet-BC, forward and forward+backward), ``models`` (training step and inference batch of
 LeNet-5, ResNet-20, ResNet-56 and DenseNet-BC-40 at several batch sizes), ``scaling`` (conv2d
 time and memory against batch size, image size and channels). ``--quick`` runs small versions of
-all three in well under two minutes.
+all three in under two minutes on 2 cores; the full run takes about 15 minutes on 2 idle cores
+(docs/benchmarking.md), and each suite can be run alone (``minicnn bench models``).
 
 Modules: systems (who is compared), suites and shapes (what), measure (how one call is timed and
 its memory read), worker (a system's process), peers/ (the code driving each framework),
@@ -47,11 +48,12 @@ def add_arguments(parser):
     """The options of ``minicnn bench`` (also used by the scripts in benchmarks/)."""
     parser.add_argument("suites", nargs="*", type=_suite, metavar="SUITE",
                         help=f"any of {', '.join(SUITE_NAMES)} (default: all three)")
-    parser.add_argument("--quick", action="store_true", help="small shapes and few repeats (under two minutes)")
+    parser.add_argument("--quick", action="store_true",
+                        help="small shapes and 3 rounds: under two minutes on 2 cores (the full run: about 15)")
     parser.add_argument("--out", help="folder for bench.json, bench.md and the plots (default: "
                                       "bench-results/<date>_<time>)")
     parser.add_argument("--repeats", type=_positive_int,
-                        help="interleaved timing rounds per case (default: 3 quick; ops 11, models 5, scaling 5)")
+                        help="interleaved timing rounds per case (default: 3 quick; ops 9, models 5, scaling 5)")
     parser.add_argument("--filter", type=_names, action="extend", default=[],
                         help="only cases whose id or label contains one of these comma-separated words")
     parser.add_argument("--systems", type=_names,
@@ -59,6 +61,10 @@ def add_arguments(parser):
                              "minicnn-gpu,torch-gpu)")
     parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu",
                         help="gpu: minicnn on CuPy against PyTorch + cuDNN (needs both and a GPU)")
+    parser.add_argument("--threads", type=_positive_int,
+                        help="threads of every system's compute pools (BLAS, OpenMP, TensorFlow, PyTorch); default: "
+                             "each its own (all cores). --threads 1 compares kernels, not threading, and holds up "
+                             "better on a busy machine")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory processes")
     parser.add_argument("--jobs", type=_positive_int,
                         help="peak-memory processes run at once (default: cores + 1, at most 4)")
@@ -73,6 +79,7 @@ def command_line(args):
     parts += [f"--filter {','.join(args.filter)}"] if args.filter else []
     parts += [f"--systems {','.join(args.systems)}"] if args.systems else []
     parts += ["--device gpu"] if args.device == "gpu" else []
+    parts += [f"--threads {args.threads}"] if args.threads else []
     parts += ["--no-memory"] if args.no_memory else []
     return " ".join(parts)
 
@@ -86,7 +93,7 @@ def run_from_args(args, stream=None):
     out = args.out or f"bench-results/{time.strftime('%Y-%m-%d_%H%M%S')}"
     document = harness.run(suites, quick=args.quick, repeats=args.repeats, device=args.device,
                            system_names=args.systems, filters=args.filter, memory=not args.no_memory,
-                           memory_jobs_count=args.jobs)
+                           memory_jobs_count=args.jobs, threads=args.threads)
     document["command"] = command_line(args)
     try:
         paths = report.write(document, out)

@@ -21,8 +21,10 @@ import numpy as np
 from . import machine, suites
 from .systems import contestant, select as select_systems
 
+# Rounds per case and the least time one sample lasts. The full run is sized to about 15 minutes on
+# 2 idle cores (docs/benchmarking.md gives the estimate); a quick run to under two minutes.
 QUICK = dict(repeats=3, min_sample_s=0.01, warm_up_s=0.0)
-FULL = dict(repeats={"ops": 11, "models": 5, "scaling": 5}, min_sample_s=0.05, warm_up_s=0.2)
+FULL = dict(repeats={"ops": 9, "models": 5, "scaling": 5}, min_sample_s=0.05, warm_up_s=0.2)
 REQUEST_TIMEOUT_S = 900  # a worker silent this long is taken as hung, ended and restarted
 MEMORY_TIMEOUT_S = 900
 
@@ -31,14 +33,21 @@ class WorkerDied(RuntimeError):
     pass
 
 
-def worker_env(system):
-    """The system's environment; PYTHONPATH leads to this same minicnn, wherever the worker starts."""
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "MINICNN_BENCH_THREADS")
+
+
+def worker_env(system, threads=None):
+    """The system's environment; PYTHONPATH leads to this same minicnn, wherever the worker starts.
+    ``threads``: the thread count of every system's compute pools (BLAS, OpenMP, TensorFlow's intra-
+    and inter-op pools, PyTorch's), set before their libraries load; None leaves each its default."""
     import minicnn
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(minicnn.__file__)))
     path = [root] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != root]
     env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=os.pathsep.join(path))
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if threads:
+        env.update({name: str(threads) for name in THREAD_VARIABLES})
     env.update(dict(system.env))
     return env
 
@@ -50,13 +59,13 @@ def worker_command(system, memory=False):
 class Worker:
     """A system's timing process, spoken to in JSON lines."""
 
-    def __init__(self, system):
-        self.system, self.info, self.unavailable, self.process = system, None, None, None
+    def __init__(self, system, threads=None):
+        self.system, self.threads, self.info, self.unavailable, self.process = system, threads, None, None, None
 
     def start(self):
         self.log = tempfile.TemporaryFile(mode="w+")
         self.process = subprocess.Popen(worker_command(self.system), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=self.log, env=worker_env(self.system), bufsize=0)
+                                        stderr=self.log, env=worker_env(self.system, self.threads), bufsize=0)
         self.buffer = b""
         return self
 
@@ -158,6 +167,9 @@ def time_case(case, workers, settings, on_round):
         for name, worker in order:
             if "error" in results[name]:
                 continue
+            if worker.process is None:  # died, and could not be started again
+                results[name]["error"] = f"{worker.system.name}'s process is gone: {worker.unavailable}"
+                continue
             try:
                 reply = worker.request(cmd="sample", key=name)
             except WorkerDied as err:
@@ -182,12 +194,12 @@ def time_case(case, workers, settings, on_round):
     return results
 
 
-def measure_memory(case, system, variant):
+def measure_memory(case, system, variant, threads=None):
     """Peak RSS of one call in a fresh process of ``system`` -> the worker's reply."""
     request = json.dumps({"case": case, "variant": variant}) + "\n"
     try:
         done = subprocess.run(worker_command(system, memory=True), input=request, capture_output=True, text=True,
-                              env=worker_env(system), timeout=MEMORY_TIMEOUT_S)
+                              env=worker_env(system, threads), timeout=MEMORY_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         return {"ok": False, "error": f"no result within {MEMORY_TIMEOUT_S}s"}
     lines = done.stdout.strip().splitlines()
@@ -209,9 +221,9 @@ def memory_jobs(cases, results, systems):
     return jobs
 
 
-def run_memory(jobs, results, workers_count, on_done):
+def run_memory(jobs, results, workers_count, on_done, threads=None):
     with concurrent.futures.ThreadPoolExecutor(max(1, workers_count)) as pool:
-        futures = {pool.submit(measure_memory, case, system, variant): (case, system, variant)
+        futures = {pool.submit(measure_memory, case, system, variant, threads): (case, system, variant)
                    for case, system, variant in jobs}
         for future in concurrent.futures.as_completed(futures):
             case, system, variant = futures[future]
@@ -326,20 +338,27 @@ def select_cases(suite_names, quick, filters):
 
 
 def run(suite_names, quick=False, repeats=None, device="cpu", system_names=None, filters=None, memory=True,
-        memory_jobs_count=None, progress_stream=None):
+        memory_jobs_count=None, progress_stream=None, threads=None):
     """Run the suites; return the results document (see report.py for its layout)."""
     stream = progress_stream or sys.stderr
-    monitor = machine.LoadMonitor()
+    started, monitor = time.monotonic(), machine.LoadMonitor()
+    machine_facts = machine.describe()  # before any worker imports minicnn: the engine they measure
     systems = select_systems(device, system_names)
     cases = select_cases(suite_names, quick, filters)
     if not cases:
         raise ValueError(f"no benchmark case matches suites {suite_names} and filter {filters}")
     print(f"minicnn bench: {len(cases)} cases on {', '.join(s.name for s in systems)}; starting the systems...",
           file=stream, flush=True)
-    workers = {s.name: Worker(s).start() for s in systems}  # they import in parallel
+    workers = {s.name: Worker(s, threads).start() for s in systems}  # they import in parallel
     for worker in workers.values():
         worker.hello()
-    results = {}
+    if all(w.unavailable for w in workers.values() if w.system.is_subject):
+        for worker in workers.values():
+            worker.close()
+        reasons = "; ".join(f"{w.system.name}: {w.unavailable.splitlines()[0]}" for w in workers.values()
+                            if w.system.is_subject)
+        raise ValueError(f"minicnn cannot run here, nothing to measure ({reasons})")
+    results, durations = {}, {"start_s": round(time.monotonic() - started, 1)}
     try:
         for suite in suite_names:
             suite_cases = [c for c in cases if c["suite"] == suite]
@@ -347,11 +366,12 @@ def run(suite_names, quick=False, repeats=None, device="cpu", system_names=None,
                 continue
             settings = settings_for(suite, quick, repeats)
             print(f"{suite}: {len(suite_cases)} cases x {settings['repeats']} rounds", file=stream, flush=True)
-            steps = Steps(len(suite_cases) * settings["repeats"], stream)
+            began, steps = time.monotonic(), Steps(len(suite_cases) * settings["repeats"], stream)
             for case in suite_cases:
                 results[case["id"]] = time_case(case, workers, settings, steps.advance)
             release_models(workers)
             steps.close()
+            durations[f"{suite}_s"] = round(time.monotonic() - began, 1)
         infos = {}
         for name, worker in workers.items():
             if worker.process is not None:
@@ -365,18 +385,26 @@ def run(suite_names, quick=False, repeats=None, device="cpu", system_names=None,
     jobs = memory_jobs(cases, results, systems) if memory else []
     if jobs:
         print(f"peak memory: {len(jobs)} fresh processes", file=stream, flush=True)
-        steps = Steps(len(jobs), stream)
-        run_memory(jobs, results, memory_jobs_count or min(4, (machine.usable_cores() or 1) + 1), steps.advance)
+        began, steps = time.monotonic(), Steps(len(jobs), stream)
+        run_memory(jobs, results, memory_jobs_count or min(4, (machine.usable_cores() or 1) + 1), steps.advance,
+                   threads)
         steps.close()
-    return assemble(cases, results, systems, workers, infos, quick, monitor)
+        durations["memory_s"] = round(time.monotonic() - began, 1)
+    document = assemble(cases, results, systems, workers, infos, quick, monitor, machine_facts)
+    document["threads"] = threads or "each system's default"
+    document["load"]["durations"] = durations
+    return document
 
 
-def assemble(cases, results, systems, workers, infos, quick, monitor):
+def assemble(cases, results, systems, workers, infos, quick, monitor, machine_facts):
+    at_end = machine.minicnn_source()
+    if at_end["source_digest"] != machine_facts["minicnn"]["source_digest"]:  # edited while we measured
+        machine_facts["minicnn"]["changed_during_run"] = at_end
     document = {
         "schema": "minicnn-bench/1",
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "quick": quick,
-        "machine": machine.describe(),
+        "machine": machine_facts,
         "systems": {},
         "references": [s.name for s in systems if s.reference],
         "cases": [],

@@ -1,6 +1,7 @@
 """What the numbers were measured on: processor, cores, memory, software versions, NumPy's BLAS and
 its kernel, thread settings, and how busy the machine was while the run went on."""
 
+import hashlib
 import os
 import pathlib
 import platform
@@ -59,13 +60,23 @@ def numpy_blas():
     return facts
 
 
+def source_digest(package):
+    """SHA-256 of minicnn's Python sources (this harness aside): equal digests, the same engine."""
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        if "bench" not in path.relative_to(package).parts:
+            digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def minicnn_source():
-    """minicnn's version and, in a git checkout, its commit and how many files under minicnn/ (this
-    harness aside) differ from it: work in progress that the numbers measured."""
+    """minicnn's version, a digest of its sources and, in a git checkout, its commit and how many files
+    under minicnn/ (this harness aside) differ from it: work in progress that the numbers measured."""
     import minicnn
 
-    facts = {"version": minicnn.__version__, "path": str(pathlib.Path(minicnn.__file__).parent)}
-    root = pathlib.Path(minicnn.__file__).resolve().parent.parent
+    package = pathlib.Path(minicnn.__file__).resolve().parent
+    facts = {"version": minicnn.__version__, "path": str(package), "source_digest": source_digest(package)}
+    root = package.parent
     try:
         commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
                                 timeout=10)
@@ -106,7 +117,8 @@ def _own_cpu_seconds():
 
 
 class LoadMonitor:
-    """How much of the machine other processes used while the benchmark ran."""
+    """How long the run took, the CPU time it used (this process and every child it waited for:
+    ``own_cpu_s``) and how much of the machine other processes used meanwhile."""
 
     def __init__(self):
         self.start_wall, self.start_jiffies, self.start_own = time.time(), _cpu_jiffies(), _own_cpu_seconds()
@@ -114,15 +126,14 @@ class LoadMonitor:
 
     def finish(self):
         """Call after every child process has been waited for (their CPU time counts as ours)."""
-        wall = time.time() - self.start_wall
-        facts = {"wall_s": round(wall, 1), "load_average_before": self.load_before,
+        wall, own = time.time() - self.start_wall, _own_cpu_seconds() - self.start_own
+        facts = {"wall_s": round(wall, 1), "own_cpu_s": round(own, 1), "load_average_before": self.load_before,
                  "load_average_after": os.getloadavg() if hasattr(os, "getloadavg") else None}
         end = _cpu_jiffies()
         if end and self.start_jiffies:
             tick = os.sysconf("SC_CLK_TCK")
             busy = (end[0] - self.start_jiffies[0]) / tick
             total = (end[1] - self.start_jiffies[1]) / tick
-            own = _own_cpu_seconds() - self.start_own
             facts["other_processes_cpu_share"] = round(max(busy - own, 0.0) / total, 3) if total else None
             facts["own_cpu_share"] = round(min(own / total, 1.0), 3) if total else None
         return facts

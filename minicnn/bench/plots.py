@@ -49,7 +49,7 @@ def ops_plot(document, path):
                                                                              for k in c["ratios"]["time"]})]
             for m in modes}
     height = max(3.0, 0.28 * max((len(r) for r in rows.values()), default=1) + 1.5)
-    fig, axes = plt.subplots(1, len(modes), figsize=(7 * len(modes), height), squeeze=False)
+    fig, axes = plt.subplots(1, len(modes), figsize=(7 * len(modes), height), squeeze=False, sharex=True)
     for ax, mode in zip(axes[0], modes):
         labels = []
         for i, (case, subject) in enumerate(rows[mode]):
@@ -64,12 +64,12 @@ def ops_plot(document, path):
                     if "p25" in ratio:
                         ax.plot([ratio["p25"], ratio["p75"]], [y, y], color="black", linewidth=0.8)
         ax.set_xscale("log")
-        plain_numbers(ax, "x")
+        plain_numbers(ax, "x", decimal="x")
         ax.axvline(1.0, color="black", linewidth=0.8)
         ax.set_yticks(range(len(labels)))
         ax.set_yticklabels(labels, fontsize=7)
-        ax.invert_yaxis()
-        ax.set_xlabel("minicnn time / TensorFlow time (log; 1 = equal, >1 = minicnn slower)")
+        ax.set_ylim(len(labels) - 0.5, -0.5)  # first row on top, no empty margin
+        ax.set_xlabel("minicnn time ÷ TensorFlow time (log; above 1: minicnn slower)")
         ax.set_title(f"operators, {mode}")
         ax.grid(axis="x", which="both", alpha=0.3)
         ax.legend(fontsize=8, loc="lower right")
@@ -88,13 +88,17 @@ def series(cases, key):
     return {name: sorted(points) for name, points in out.items()}
 
 
-def plain_numbers(ax, axes="xy"):
-    """Tick labels as 0.5, 2, 64 rather than 2^-1 or 6x10^0."""
-    from matplotlib.ticker import FuncFormatter, NullFormatter
+def plain_numbers(ax, axes="xy", decimal="y"):
+    """Tick labels as 0.5, 2, 64 rather than 2^-1 or 6x10^0; the ``decimal`` axes get ticks at 1, 2
+    and 5 per decade, so that a range within one decade still has labels (the others keep their
+    powers of two)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     plain = FuncFormatter(lambda v, _: f"{v:g}")
-    for axis in (ax.xaxis if "x" in axes else None, ax.yaxis if "y" in axes else None):
-        if axis is not None:
+    for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+        if name in axes:
+            if name in decimal:
+                axis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5)))
             axis.set_major_formatter(plain)
             axis.set_minor_formatter(NullFormatter())
 
@@ -175,7 +179,8 @@ PLOTS = {"ops": ops_plot, "models": models_plot, "scaling": scaling_plot}
 def write_all(document, out_dir):
     paths = []
     for suite, plot in PLOTS.items():
-        if any(c["suite"] == suite for c in document["cases"]):
+        if any(c["suite"] == suite and any("median_ms" in r for r in c["results"].values())
+               for c in document["cases"]):
             path = pathlib.Path(out_dir) / f"{suite}.png"
             plot(document, path)
             paths.append(path)

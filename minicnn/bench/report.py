@@ -4,9 +4,12 @@ TensorFlow) and the plots (plots.py).
 bench.json, schema "minicnn-bench/1":
 
     created, quick, command, machine (cpu, cores, memory, versions, numpy_blas, minicnn commit),
-    load (wall time, load average, share of CPU used by other processes),
+    load (wall_s, own_cpu_s: CPU seconds of the run and its processes, load average, share of CPU
+          used by other processes, durations: seconds of each phase: start_s, ops_s, models_s,
+          scaling_s, memory_s),
     systems: {name: {label, framework, device, environment, reference, available, info | reason}},
     references: the systems minicnn is divided by,
+    threads: the thread count given with --threads, or "each system's default",
     cases: [{id, suite, kind, op, mode, source, label, params, sweep,
              results: {contestant: {median_ms, p25_ms, p75_ms, min_ms, max_ms, samples_ms,
                                     calls_per_sample, first_call_ms, facts, peak_mib, memory}
@@ -143,6 +146,21 @@ def software_line(document):
     return "; ".join(parts)
 
 
+PHASES = (("start_s", "start"), ("ops_s", "ops"), ("models_s", "models"), ("scaling_s", "scaling"),
+          ("memory_s", "peak memory"))
+
+
+def duration_line(load):
+    """'4.2 min wall (start 0.2, ops 2.0, peak memory 1.1 min), 6.0 min of CPU time'."""
+    text = f"{load['wall_s'] / 60:.1f} min wall"
+    phases = [f"{name} {load['durations'][key] / 60:.1f}" for key, name in PHASES if key in load.get("durations", {})]
+    if phases:
+        text += f" ({', '.join(phases)} min)"
+    if load.get("own_cpu_s") is not None:
+        text += f", {load['own_cpu_s'] / 60:.1f} min of CPU time"
+    return text
+
+
 def markdown(document):
     m, load = document["machine"], document["load"]
     lines = [f"# minicnn benchmarks, {document['created'][:16].replace('T', ' ')}", "",
@@ -150,13 +168,19 @@ def markdown(document):
              f"{load['wall_s'] / 60:.1f} min", "",
              f"- **Machine**: {m['cpu']}, {m['usable_cores']} usable cores of {m['cores']}, {m['memory_gib']} GiB; "
              f"{m['platform']}; Python {m['python']}",
-             f"- **Software**: {software_line(document)}"]
+             f"- **Software**: {software_line(document)}",
+             f"- **Duration**: {duration_line(load)}",
+             f"- **Threads of every system's compute pools**: {document.get('threads', 'each system default')}"]
     missing = [f"{s['label']}: {s['reason']}" for s in document["systems"].values() if not s.get("available")]
     if missing:
         lines.append("- **Not measured**: " + "; ".join(missing))
     note = busy_note(load)
     if note:
         lines += ["", f"> {note}"]
+    if m["minicnn"].get("changed_during_run"):
+        lines += ["", "> minicnn's source changed while the run went on (the digest of its files differs at the "
+                  "end): processes started later (the peak-memory ones, restarted workers) may have measured "
+                  "newer code than the timing workers."]
     lines += ["", "Times are medians of interleaved samples in ms per call, with the interquartile range in "
               "brackets. Ratios (÷) are minicnn's time divided by the reference's: above 1, minicnn is slower; "
               "their brackets are the interquartile range of the per-round ratios. `TF` is TensorFlow with oneDNN "

@@ -130,7 +130,7 @@ def models_cases(quick=False):
     """A training step (SGD, momentum 0.9) and an inference batch of each network at several batch sizes;
     peak memory of every training step and of the largest inference batch."""
     plan = {"lenet5": [8]} if quick else {
-        "lenet5": [32, 128, 512], "resnet20": [32, 64, 128], "resnet56": [32, 128], "densenet_bc40": [32, 64]}
+        "lenet5": [32, 128, 512], "resnet20": [16, 32, 64], "resnet56": [16, 32], "densenet_bc40": [16, 32]}
     cases = []
     for name, batches in plan.items():
         for mode in ("train", "infer"):
@@ -141,9 +141,9 @@ def models_cases(quick=False):
 
 
 SWEEPS = {  # axis: (values, params for a value) of a 3x3 SAME conv2d, forward+backward
-    "batch": ([8, 16, 32, 64, 128, 256], lambda v: conv((32, 32), 16, 16, batch=v)),
+    "batch": ([4, 16, 64, 256], lambda v: conv((32, 32), 16, 16, batch=v)),
     "image": ([8, 16, 32, 64, 128], lambda v: conv((v, v), 16, 16, batch=32)),
-    "channels": ([8, 16, 32, 64, 128, 256], lambda v: conv((16, 16), v, v, batch=32)),
+    "channels": ([4, 16, 64, 256], lambda v: conv((16, 16), v, v, batch=32)),
 }
 QUICK_SWEEPS = {
     "batch": ([2, 8], lambda v: conv((8, 8), 8, 8, batch=v)),

@@ -50,7 +50,18 @@ def thread_counts():
 
 
 def info(peer, system):
-    return {"system": system.name, "pid": os.getpid(), **peer.info(), **thread_counts()}
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {"system": system.name, "pid": os.getpid(), "cores": cores, **peer.info(), **thread_counts()}
+
+
+def confine_to_threads():
+    """Under ``minicnn bench --threads N`` (MINICNN_BENCH_THREADS), keep this process on N of its cores,
+    before any framework loads: thread pools that size themselves by the cores they see (minicnn's
+    copy threads, a framework's helpers) then see N, in every system alike."""
+    threads = int(os.environ.get("MINICNN_BENCH_THREADS", 0))
+    if threads and hasattr(os, "sched_setaffinity"):
+        cores = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, cores[:threads])
 
 
 def checksum(arrays):
@@ -134,6 +145,7 @@ def main(argv=None):
         out.flush()
 
     system = SYSTEMS[args.system]
+    confine_to_threads()
     try:
         peer = start(system)
         warm_runtime(peer)

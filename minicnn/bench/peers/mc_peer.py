@@ -1,9 +1,11 @@
 """minicnn's side: ``minicnn.functional`` for the operators, ``minicnn.models`` for the networks.
 
-Forward runs under ``mc.no_grad()`` (no graph, scratch memory handed back at once); forward+backward
-builds the graph and takes ``mc.grad`` of the output against the upstream gradient ``dy``. A
-training step is the custom loop of the design: loss plus weight penalties, ``mc.grad``, SGD with
-momentum 0.9. On ``device="gpu"`` the arrays live on CuPy and ``sync`` waits for the stream.
+Forward runs under ``mc.no_grad()`` (no graph, scratch memory handed back at once) and returns y.
+Forward+backward builds the graph and returns ``[y, *mc.grad(y, inputs, output_gradient=dy)]``:
+the output and the gradients of the scalar loss ``sum(y * dy)`` (``dy`` seeded, the same in
+every system; softmax cross-entropy is already the batch-mean scalar). A training step is the
+custom loop of the design: loss plus weight penalties, ``mc.grad``, SGD with momentum 0.9. On
+``device="gpu"`` the arrays live on CuPy and ``sync`` waits for the stream.
 """
 
 import numpy as np
@@ -87,7 +89,12 @@ class Peer:
             return forward, {}
         inputs = [mc.Tensor(arrays[n], requires_grad=True) for n in names]
         dy = arrays.get("dy")
-        return (lambda: mc.grad(f(*inputs), inputs, output_gradient=dy)), {}
+
+        def forward_backward():
+            y = f(*inputs)
+            return [y, *mc.grad(y, inputs, output_gradient=dy)]
+
+        return forward_backward, {}
 
     def model(self, p):
         """The network of ``p`` (kept while cases of the same network follow)."""

@@ -2,8 +2,12 @@
 
 oneDNN is on or off as ``TF_ENABLE_ONEDNN_OPTS`` was when this process imported TensorFlow (the
 coordinator sets it). Forward+backward is a ``GradientTape`` gradient against the upstream
-gradient ``dy``; batch norm is TensorFlow's fused kernel (its fastest training-mode BN); a
-training step is loss plus ``model.losses``, ``tape.gradient`` and ``SGD(0.1, momentum=0.9)``.
+gradient ``dy`` (the gradients of the scalar ``sum(y * dy)``), and the tf.function returns the
+output y with the gradients: a graph that returned the gradients alone would let Grappler prune
+every forward op the gradients do not read (a convolution's or a matmul's gradients never read
+its output), and TensorFlow would be timed on less work than the others. Batch norm is
+TensorFlow's fused kernel (its fastest training-mode BN); a training step is loss plus
+``model.losses``, ``tape.gradient`` and ``SGD(0.1, momentum=0.9)``.
 
 Trap T9 (TF 2.21): with oneDNN the float32 filter gradient of a convolution corrupts memory when
 the stride does not tile the (padded) input; such operator backwards are skipped, with the reason.
@@ -74,6 +78,10 @@ class Peer:
             raise Unavailable("the TensorFlow peers run on the CPU (on a GPU the reference is PyTorch + cuDNN)")
         self.onednn = onednn_enabled()
         self.models = {}
+        threads = int(os.environ.get("MINICNN_BENCH_THREADS", 0))
+        if threads:  # `minicnn bench --threads N`; must precede TensorFlow's first op
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(threads)
 
     def info(self):
         import keras
@@ -107,7 +115,7 @@ class Peer:
             with tf.GradientTape() as tape:
                 tape.watch(sources)
                 y = f()
-            return tape.gradient(y, sources, output_gradients=dy)
+            return [y, *tape.gradient(y, sources, output_gradients=dy)]  # y too: nothing pruned
 
         return forward_backward, {}
 

@@ -3,9 +3,12 @@
 PyTorch works in NCHW: the NHWC inputs and HWIO filters are transposed once, before timing, so
 each system computes on its own natural layout. TensorFlow's SAME padding is reproduced exactly
 (an explicit pad where it is one-sided), so every system computes the same numbers. Forward
-runs under ``torch.inference_mode()``; forward+backward is ``torch.autograd.grad``
-against ``dy``; a training step is cross-entropy (plus ResNet's l2 penalty), backward, SGD(0.1, 0.9).
+runs under ``torch.inference_mode()``; forward+backward returns the output and
+``torch.autograd.grad`` against ``dy``, as the other peers do; a training step is cross-entropy
+(plus ResNet's l2 penalty), backward, SGD(0.1, 0.9).
 """
+
+import os
 
 import numpy as np
 import torch
@@ -95,6 +98,10 @@ class Peer:
             raise Unavailable("PyTorch sees no CUDA device")
         self.device = torch.device("cuda" if device == "gpu" else "cpu")
         self.models = {}
+        threads = int(os.environ.get("MINICNN_BENCH_THREADS", 0))
+        if threads:  # `minicnn bench --threads N`
+            torch.set_num_threads(threads)
+            torch.set_num_interop_threads(threads)
 
     def info(self):
         facts = {"torch": torch.__version__, "threads": torch.get_num_threads(),
@@ -129,7 +136,12 @@ class Peer:
 
             return forward, {}
         sources, dy = [t[n] for n in SOURCES[op]], t.get("dy")
-        return (lambda: torch.autograd.grad(f(), sources, grad_outputs=dy)), {}
+
+        def forward_backward():
+            y = f()
+            return [y, *torch.autograd.grad(y, sources, grad_outputs=dy)]
+
+        return forward_backward, {}
 
     def model(self, p):
         key = (p["builder"], tuple(sorted(p["kwargs"].items())))
