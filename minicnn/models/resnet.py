@@ -61,14 +61,21 @@ def _classifier(x, num_classes, activation):
     return L.Dense(num_classes, activation=activation, kernel_initializer="he_normal")(y)
 
 
-def resnet_v1(input_shape=(32, 32, 3), depth=20, num_classes=10, classifier_activation="softmax"):
+def resnet_v1(input_shape=(32, 32, 3), depth=20, num_classes=10, classifier_activation="softmax", shortcut=True):
     """ResNet Version 1 (seed 000, Listing 2.2.1): stacks of 2 x (3x3) Conv2D-BN-ReLU, the last ReLU
     after the shortcut; 3 stages of 16/32/64 filters, the first block of stages 1 and 2 downsampling
     with strides=2 and a 1x1 projection shortcut; AveragePooling2D(8)-Flatten-Dense.
-    ResNet20 has 0.27M parameters, ResNet32 0.46M, ResNet44 0.66M, ResNet56 0.85M, ResNet110 1.7M."""
+    ResNet20 has 0.27M parameters, ResNet32 0.46M, ResNet44 0.66M, ResNet56 0.85M, ResNet110 1.7M.
+
+    ``shortcut=False`` builds the *plain* counterpart (He et al. 2016, the degradation experiment):
+    the same stacked layers, ``x = relu(BN(conv(relu(BN(conv(x))))))`` per block, without the adds
+    and without the two 1x1 projection convolutions (16*32+32 + 32*64+64 = 2,656 parameters fewer).
+    Inputs need at least 29 pixels a side: the head's 8x8 pooling needs 8x8 maps after two stride-2 stages."""
     input_shape = check_channels_last(input_shape, "resnet_v1")
     if (depth - 2) % 6 != 0:
         raise ValueError(f"resnet_v1: depth must be 6n+2 (20, 32, 44, 56, 110, ...), got {depth}")
+    if not isinstance(shortcut, bool):
+        raise TypeError(f"resnet_v1: shortcut must be True (ResNet) or False (plain network), got {shortcut!r}")
     num_filters = 16
     num_res_blocks = int((depth - 2) / 6)
     inputs = Input(shape=input_shape)
@@ -80,16 +87,17 @@ def resnet_v1(input_shape=(32, 32, 3), depth=20, num_classes=10, classifier_acti
                 strides = 2  # downsample
             y = resnet_layer(inputs=x, num_filters=num_filters, strides=strides)
             y = resnet_layer(inputs=y, num_filters=num_filters, activation=None)
-            if stack > 0 and res_block == 0:
-                # linear projection residual shortcut connection to match changed dims
-                x = resnet_layer(inputs=x, num_filters=num_filters, kernel_size=1, strides=strides,
-                                 activation=None, batch_normalization=False)
-            x = L.add([x, y])
-            x = L.Activation("relu")(x)
+            if shortcut:  # a plain network keeps the residual branch alone
+                if stack > 0 and res_block == 0:
+                    # linear projection residual shortcut connection to match changed dims
+                    x = resnet_layer(inputs=x, num_filters=num_filters, kernel_size=1, strides=strides,
+                                     activation=None, batch_normalization=False)
+                y = L.add([x, y])
+            x = L.Activation("relu")(y)
         num_filters *= 2
     # v1 does not use BN after last shortcut connection-ReLU
     outputs = _classifier(x, num_classes, classifier_activation)
-    return Model(inputs=inputs, outputs=outputs, name=f"resnet{depth}_v1")
+    return Model(inputs=inputs, outputs=outputs, name=f"{'resnet' if shortcut else 'plain'}{depth}_v1")
 
 
 def resnet_v2(input_shape=(32, 32, 3), depth=29, num_classes=10, classifier_activation="softmax"):
