@@ -10,7 +10,7 @@ model lists layers (and therefore weights) in Keras' order and weights copy by p
 """
 
 import functools
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import numpy as np
 
@@ -181,8 +181,13 @@ def map_graph(inputs, outputs):
 
 
 def run_graph(inputs, outputs, nodes, values):
-    """Replay ``nodes`` on real tensors: ``values`` pairs each symbolic input with its tensor."""
+    """Replay ``nodes`` on real tensors: ``values`` pairs each symbolic input with its tensor.
+
+    A value is let go as soon as the last node that reads it has run (what backward needs stays
+    with the autograd graph), so inference holds only the activations still to be read."""
     computed = {id(s): v for s, v in zip(inputs, values)}
+    readers = Counter(id(t) for node in nodes if not node.is_input for t in node.input_tensors())
+    wanted = {id(t) for t in outputs}
     for node in nodes:
         if node.is_input:
             continue
@@ -191,8 +196,13 @@ def run_graph(inputs, outputs, nodes, values):
         arguments = [computed[id(t)] for t in node.inputs] if isinstance(node.inputs, (list, tuple)) \
             else computed[id(node.inputs)]
         result = node.layer(arguments, **node.kwargs)
+        del arguments
         for symbolic, value in zip(node.outputs, flatten(result)):
             computed[id(symbolic)] = value
+        for t in node.input_tensors():
+            readers[id(t)] -= 1
+            if readers[id(t)] == 0 and id(t) not in wanted:
+                del computed[id(t)]
     return [computed[id(t)] for t in outputs]
 
 

@@ -311,3 +311,32 @@ def test_summary_after_fit_counts_the_optimizer_as_keras_3(tf, optimizer):
         texts.append(summary_text(model))
     assert texts[1] == texts[0]
     assert "Optimizer params" in texts[1]
+
+
+def test_a_functional_model_lets_go_of_each_activation_after_its_last_reader():
+    """Inference keeps only the activations still to be read: a value read by one layer is gone
+    when the next one runs; a value a skip connection reads later is still there."""
+    import weakref
+
+    outputs, alive_at = {}, {}
+
+    class Probe(mc.layers.Layer):
+        def call(self, x):
+            alive_at[self.name] = {name: ref() is not None for name, ref in outputs.items()}
+            y = x * 2.0
+            outputs[self.name] = weakref.ref(y)
+            return y
+
+    x = mc.Input(shape=(3,))
+    a = Probe(name="a")(x)
+    b = Probe(name="b")(a)
+    c = Probe(name="c")(b)
+    chain = mc.Model(x, c)
+    skip = mc.Model(x, mc.layers.Add()([a, Probe(name="d")(b)]))
+    with mc.no_grad():
+        outputs.clear()
+        chain(np.ones((2, 3), np.float32))
+        assert alive_at["c"] == {"a": False, "b": True}
+        outputs.clear()
+        skip(np.ones((2, 3), np.float32))
+        assert alive_at["d"] == {"a": True, "b": True}  # a waits for the Add
