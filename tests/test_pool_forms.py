@@ -53,6 +53,8 @@ def tf_padding(padding):
 # (shape, ksize, strides, padding): hand-picked corners, then a seeded random sample
 HAND = [
     ((2, 6, 6, 3), (2, 2), (2, 2), "VALID"),          # tiles exactly
+    ((2, 8, 8, 3), (8, 8), (8, 8), "VALID"),          # one tile per image: ResNet's 8x8 head
+    ((1, 9, 6, 2), (3, 2), (3, 2), "VALID"),          # non-square tiles
     ((1, 7, 7, 2), (2, 2), (2, 2), "SAME"),           # pads 0/1
     ((2, 9, 9, 3), (3, 3), (2, 2), "SAME"),           # ResNet stem
     ((1, 12, 12, 4), (3, 3), (1, 1), "SAME"),         # heavy overlap, a larger input

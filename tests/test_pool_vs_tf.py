@@ -114,6 +114,8 @@ def P(t, b, l, r):  # noqa: E741 - explicit pads ((top, bottom), (left, right))
 HAND = [
     Pool(1, 1, 1, 1, 1, 1, 1, 1, "VALID", "int"),      # size-1 everything
     Pool(2, 6, 6, 3, 2, 2, 2, 2, "VALID", "int"),      # the classic 2x2 / 2, tiles exactly
+    Pool(2, 8, 8, 3, 8, 8, 8, 8, "VALID", "int"),      # ResNet's 8x8 head: one tile per image
+    Pool(1, 9, 6, 2, 3, 2, 3, 2, "VALID", "pair"),     # non-square tiles
     Pool(1, 7, 7, 2, 2, 2, 2, 2, "VALID", "list1"),    # odd size: last row/column dropped
     Pool(1, 7, 7, 2, 2, 2, 2, 2, "SAME", "int"),       # odd size SAME: pads 0/1
     Pool(2, 9, 9, 3, 3, 3, 2, 2, "SAME", "int"),       # ResNet stem 3x3 / 2, odd input, pads 1/1
@@ -183,12 +185,13 @@ def test_grid_covers_the_requested_configurations():
     """A guard against the grid shrinking: every kind of configuration asked for is present."""
     cs = MAX_CONFIGS
     assert len(MAX_CONFIGS) >= 90 and len(AVG_CONFIGS) >= 70
-    assert {c.kh for c in cs} == {1, 2, 3} and any(c.kh != c.kw for c in AVG_CONFIGS)
-    assert {c.sh for c in cs} == {1, 2, 3} and any(c.sh != c.sw for c in AVG_CONFIGS)
+    assert {c.kh for c in cs} == {1, 2, 3, 8} and any(c.kh != c.kw for c in AVG_CONFIGS)
+    assert {c.sh for c in cs} == {1, 2, 3, 8} and any(c.sh != c.sw for c in AVG_CONFIGS)
     assert any(c.sh > c.kh or c.sw > c.kw for c in AVG_CONFIGS)
     assert {c.padding for c in AVG_CONFIGS} == {"SAME", "VALID"} and sum(c.explicit for c in cs) >= 10
     assert any(c.padding == "SAME" and any(b != a for b, a in c.pads) for c in cs)  # odd pixel bottom/right
     assert any((c.kh, c.kw, c.sh, c.sw) == (3, 3, 2, 2) for c in AVG_CONFIGS)  # the ResNet stem
+    assert any(c.kh == c.sh and c.kw == c.sw and c.kh != c.kw for c in AVG_CONFIGS)  # tiles, not square
     assert {c.h % 2 for c in cs} == {0, 1} and {c.w % 2 for c in cs} == {0, 1}
     assert any(c.n == 1 for c in cs) and any(c.c == 1 for c in cs) and {c.c for c in cs} == {1, 2, 3, 4, 5}
     assert any(c.explicit and max(max(p) for p in c.padding) == max(c.kh, c.kw) - 1 for c in cs)

@@ -45,6 +45,34 @@ def tiles_exactly(geometry):
         out * s == n for out, s, n in zip(geometry.out_hw, geometry.strides, geometry.padded_hw))
 
 
+def add_all(parts):
+    """parts[0] + parts[1] + ... as a new array (the first sum allocates, the rest add in place)."""
+    total = parts[0] + parts[1] if len(parts) > 1 else parts[0].copy()
+    for part in parts[2:]:
+        total += part
+    return total
+
+
+def tile_sums(xpad, kernel_hw):
+    """(N, H/kh, W/kw, C): the sum of each kh x kw tile of ``xpad`` when the windows tile it exactly.
+    Summing the kh rows of a tile first adds whole runs of kw·C contiguous values; then the kw
+    columns. Each value is read once, where strided taps would read every cache line kh·kw times."""
+    (kh, kw), (n, h, w, c) = kernel_hw, xpad.shape
+    rows = xpad.reshape(n, h // kh, kh, w // kw, kw * c)
+    row_sums = add_all([rows[:, :, i] for i in range(kh)])  # (N, H/kh, W/kw, kw·C)
+    columns = row_sums.reshape(n, h // kh, w // kw, kw, c)
+    return add_all([columns[:, :, :, j] for j in range(kw)])
+
+
+def spread_over_tiles(values, kernel_hw):
+    """The adjoint of ``tile_sums``: (N, OH, OW, C) -> (N, OH·kh, OW·kw, C), each value copied to
+    every cell of its tile."""
+    (kh, kw), (n, oh, ow, c) = kernel_hw, values.shape
+    xp = get_array_module(values)
+    tiles = xp.broadcast_to(values[:, :, None, :, None, :], (n, oh, kh, ow, kw, c))
+    return tiles.reshape(n, oh * kh, ow * kw, c)
+
+
 def scatter_taps(geometry, batch, channels, tap_values):
     """dxpad built from one (N, OH, OW, C) array per tap (in tap order), added where windows
     overlap, written directly where they tile the input; returns dx with the padding cropped."""
@@ -110,15 +138,17 @@ class AvgPool2D(Function):
         uniform = bool((counts == counts.flat[0]).all())  # a scalar scale is a much faster pass
         self.reciprocal = x.dtype.type(1 / counts.flat[0]) if uniform else get_array_module(x).asarray(1 / counts)
         self.shape = x.shape
-        taps = [xpad[index] for _, _, index in tap_slices(self.geometry)]
-        total = taps[0] + taps[1] if len(taps) > 1 else taps[0].copy()
-        for tap in taps[2:]:
-            total += tap
+        if tiles_exactly(self.geometry):  # 2x2/2 on even sizes, the 8x8 head: each cell read once
+            total = tile_sums(xpad, self.geometry.kernel_hw)
+        else:
+            total = add_all([xpad[index] for _, _, index in tap_slices(self.geometry)])
         total *= self.reciprocal
         return total
 
     def backward(self, dy):
         share = dy * self.reciprocal
+        if tiles_exactly(self.geometry):
+            return crop_spatial(spread_over_tiles(share, self.geometry.kernel_hw), self.geometry.pads)
         taps = self.geometry.kernel_hw[0] * self.geometry.kernel_hw[1]
         return scatter_taps(self.geometry, self.shape[0], self.shape[3], [share] * taps)
 
@@ -156,9 +186,10 @@ class NaiveMaxPool2D(Function):
         n, c = dy.shape[0], dy.shape[3]
         kh, kw = self.geometry.kernel_hw
         dxpad = xp.zeros((n, *self.geometry.padded_hw, c), dtype=dy.dtype)
+        taps = xp.arange(kh * kw).reshape(1, -1, 1)
         for p, q, rows, columns in _windows(self.geometry):
-            window_grad = xp.zeros((n, kh * kw, c), dtype=dy.dtype)
-            xp.put_along_axis(window_grad, self.winner[:, p, q, None, :], dy[:, p, q, None, :], axis=1)
+            won = taps == self.winner[:, p, q, None, :]  # one-hot over the taps (CuPy 13: no put_along_axis)
+            window_grad = xp.where(won, dy[:, p, q, None, :], 0)
             dxpad[:, rows, columns, :] += window_grad.reshape(n, kh, kw, c)
         return crop_spatial(dxpad, self.geometry.pads)
 
