@@ -130,7 +130,7 @@ def models_cases(quick=False):
     """A training step (SGD, momentum 0.9) and an inference batch of each network at several batch sizes;
     peak memory of every training step and of the largest inference batch."""
     plan = {"lenet5": [8]} if quick else {
-        "lenet5": [32, 128, 512], "resnet20": [16, 32, 64], "resnet56": [16, 32], "densenet_bc40": [16, 32]}
+        "lenet5": [32, 128, 512], "resnet20": [16, 64, 128], "resnet56": [16, 32], "densenet_bc40": [16, 32]}
     cases = []
     for name, batches in plan.items():
         for mode in ("train", "infer"):
