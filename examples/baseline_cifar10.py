@@ -1,28 +1,41 @@
-# Seed 003_af57a838ef83f398.txt (lecture slides "人工智能实践：Tensorflow笔记"), the full script of slide
-# "卷积神经网络搭建示例" (the course's p27_cifar10_baseline.py): CIFAR-10, the Baseline network as a
-# subclassed Model, compile with SparseCategoricalCrossentropy, a ModelCheckpoint (save_weights_only,
-# save_best_only) restored on the next run, fit with validation, summary, the trainable variables
-# dumped to weights.txt, accuracy/loss curves with matplotlib.
-# Transcription fixes: printed line numbers stripped; three slide captions inside the code box are
-# not code and are dropped: a lone `import` before line 4, `model.compile` before line 38, and line
-# 51's caption 参数提取 (kept as a comment). The checkpoint is tf.keras 2 code that Keras 3 (TensorFlow
-# 2.16+) refuses: "./checkpoint/Baseline.ckpt", found again through its '.index' file, is TensorFlow's
-# checkpoint format (Keras 3: save_weights_only "must end in .weights.h5"), and the restore loads into
-# a model not yet built (tf.keras 2 deferred it to the first call; Keras 3 raises). The test hands
-# TensorFlow "./checkpoint/Baseline.weights.h5", checked as itself, and builds the model before
-# load_weights (KERAS3_PATCHES in tests/test_listings.py); minicnn runs the lines as printed.
-# Harness: cifar10.load_data() -> harness.cifar10.load_data(), epochs=5 -> harness.EPOCHS.
-import tensorflow as tf
+"""The slides' Baseline network (one CBAPD block) trained on CIFAR-10: checkpoint, weights dump, curves.
+
+Seed 003_af57a838ef83f398.txt (lecture slides "人工智能实践：Tensorflow笔记"), the full script of slide
+"卷积神经网络搭建示例" (the course's p27_cifar10_baseline.py): CIFAR-10, the Baseline network as a
+subclassed Model, compile with SparseCategoricalCrossentropy, a ModelCheckpoint (save_weights_only,
+save_best_only) restored on the next run, fit with validation, summary, the trainable variables
+dumped to weights.txt, accuracy/loss curves with matplotlib.
+Transcription fixes: printed line numbers stripped; three slide captions inside the code box are
+not code and are dropped: a lone `import` before line 4, `model.compile` before line 38, and line
+51's caption 参数提取 (kept as a comment). The checkpoint is tf.keras 2 code that Keras 3 (TensorFlow
+2.16+) refuses: "./checkpoint/Baseline.ckpt", found again through its '.index' file, is TensorFlow's
+checkpoint format (Keras 3: save_weights_only "must end in .weights.h5"), and the restore loads into
+a model not yet built (tf.keras 2 deferred it to the first call; Keras 3 raises). The test hands
+TensorFlow "./checkpoint/Baseline.weights.h5", checked as itself, and builds the model before
+load_weights (KERAS3_PATCHES in tests/test_listings.py); minicnn runs the lines as printed.
+Runtime (examples/runtime.py): cifar10.load_data() -> runtime.cifar10.load_data(), epochs=5 ->
+runtime.epochs(5).
+
+Run it (from the repository root; from elsewhere, give the script's path):
+
+    python examples/baseline_cifar10.py --quick
+        seconds: 8 generated 32x32 images, 2 epochs
+    python examples/baseline_cifar10.py --data-dir DIR
+        CIFAR-10 (DIR holds cifar-10-python.tar.gz or cifar-10-batches-py/);
+        5 epochs as printed (--epochs N to change)
+"""
+
+import runtime  # examples/runtime.py (first: it puts this checkout's minicnn on the path)
+import minicnn.tf as tf
 import os
 import numpy as np
 from matplotlib import pyplot as plt
-from tensorflow.keras.layers import Conv2D, BatchNormalization, Activation, MaxPool2D, Dropout, Flatten, Dense
-from tensorflow.keras import Model
-import harness  # the test harness (not in the listing)
+from minicnn.tf.keras.layers import Conv2D, BatchNormalization, Activation, MaxPool2D, Dropout, Flatten, Dense
+from minicnn.tf.keras import Model
 np.set_printoptions(threshold=np.inf)
 
 cifar10 = tf.keras.datasets.cifar10
-(x_train, y_train), (x_test, y_test) = harness.cifar10.load_data()  # listing: cifar10.load_data()
+(x_train, y_train), (x_test, y_test) = runtime.cifar10.load_data()  # listing: cifar10.load_data()
 x_train, x_test = x_train / 255.0, x_test / 255.0
 
 class Baseline(Model):
@@ -60,7 +73,7 @@ if os.path.exists(checkpoint_save_path + '.index'):
 cp_callback = tf.keras.callbacks.ModelCheckpoint(filepath=checkpoint_save_path,
                                                  save_weights_only=True,
                                                  save_best_only=True)
-history = model.fit(x_train, y_train, batch_size=32, epochs=harness.EPOCHS, validation_data=(x_test, y_test), validation_freq=1,
+history = model.fit(x_train, y_train, batch_size=32, epochs=runtime.epochs(5), validation_data=(x_test, y_test), validation_freq=1,
                     callbacks=[cp_callback])  # listing: epochs=5
 model.summary()
 # 参数提取

@@ -1,17 +1,32 @@
-# Seed 003_af57a838ef83f398.txt (lecture slides "人工智能实践：Tensorflow笔记"), slides "ResNet块" and
-# "ResNet" (source p46_cifar10_resnet18.py): ResnetBlock (two 3x3 bias-free Conv-BN, a 1x1 Conv-BN
-# shortcut when residual_path, ReLU of the sum), ResNet18 (3x3 stem of 64 filters, blocks built from
-# block_list with stride 2 and a residual path at the start of every block but the first, filters
-# doubled per block, global average pooling, Dense(10)), and `model = ResNet18([2, 2, 2, 2])`.
-# Transcription fixes: the ResNet18 class was printed with its body one level out (methods at column 0),
-# re-indented; `self.out_filters *= 2` is printed at the depth of `self.blocks.add(block)`, which
-# doubles the filters after every ResnetBlock instead of every block (the model then fails to add a
-# 128-channel F(x) to a 64-channel x); its comment says "下一个block的卷积核数是上一个block的2倍", and the
-# course script has it in the block loop: put back there.
-# Not printed on the slides: the imports (those of the course script).
-import tensorflow as tf
-from tensorflow.keras.layers import Conv2D, BatchNormalization, Activation, MaxPool2D, Dropout, Flatten, Dense
-from tensorflow.keras import Model
+"""ResNet18 of the slides (ResnetBlock, [2, 2, 2, 2]), trained on CIFAR-10.
+
+Seed 003_af57a838ef83f398.txt (lecture slides "人工智能实践：Tensorflow笔记"), slides "ResNet块" and
+"ResNet" (source p46_cifar10_resnet18.py): ResnetBlock (two 3x3 bias-free Conv-BN, a 1x1 Conv-BN
+shortcut when residual_path, ReLU of the sum), ResNet18 (3x3 stem of 64 filters, blocks built from
+block_list with stride 2 and a residual path at the start of every block but the first, filters
+doubled per block, global average pooling, Dense(10)), and `model = ResNet18([2, 2, 2, 2])`.
+Transcription fixes: the ResNet18 class was printed with its body one level out (methods at column 0),
+re-indented; `self.out_filters *= 2` is printed at the depth of `self.blocks.add(block)`, which
+doubles the filters after every ResnetBlock instead of every block (the model then fails to add a
+128-channel F(x) to a 64-channel x); its comment says "下一个block的卷积核数是上一个block的2倍", and the
+course script has it in the block loop: put back there.
+Not printed on the slides: the imports (those of the course script).
+Run as a script, it then trains the model on CIFAR-10 as the course script does (p27's compile
+and fit; see its end).
+
+Run it (from the repository root; from elsewhere, give the script's path):
+
+    python examples/resnet18_resnetblock.py --quick
+        seconds: 8 generated 32x32 images, 2 epochs
+    python examples/resnet18_resnetblock.py --data-dir DIR
+        CIFAR-10 (DIR holds cifar-10-python.tar.gz or cifar-10-batches-py/);
+        5 epochs, as the course script (--epochs N to change)
+"""
+
+import runtime  # examples/runtime.py (first: it puts this checkout's minicnn on the path)
+import minicnn.tf as tf
+from minicnn.tf.keras.layers import Conv2D, BatchNormalization, Activation, MaxPool2D, Dropout, Flatten, Dense
+from minicnn.tf.keras import Model
 
 
 class ResnetBlock(Model):
@@ -93,3 +108,20 @@ class ResNet18 (Model):
 
 
 model = ResNet18([2, 2, 2, 2])
+
+# --- not printed on the slide: the model applied to one CIFAR-sized image, and its summary
+model(tf.zeros([1, 32, 32, 3]))
+model.summary()
+
+# --- not on the slide: the course script p46_cifar10_resnet18.py trains the model as p27 trains the Baseline
+# (baseline_cifar10.py; its checkpoint, weights dump and curves are left out here);
+# the slide's Dense(10) has no softmax, so the loss is given logits (from_logits=True)
+if __name__ == '__main__':
+    (x_train, y_train), (x_test, y_test) = runtime.cifar10.load_data()  # script: cifar10.load_data()
+    x_train, x_test = x_train / 255.0, x_test / 255.0
+
+    model.compile(optimizer='adam',
+                  loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=['sparse_categorical_accuracy'])
+    history = model.fit(x_train, y_train, batch_size=32, epochs=runtime.epochs(5),  # script: epochs=5
+                        validation_data=(x_test, y_test), validation_freq=1)

@@ -1,20 +1,32 @@
-# Seed 001_0dc837b8b3f160e0.txt (TensorFlow 2 textbook, chapter 10, a notebook), section 10.4
-# "LeNet-5 实战", cells In [None] (the imports), In [13], [14], [26], [27]: the modified LeNet-5
-# (Conv 6@3x3 - MaxPool - ReLU - Conv 16@3x3 - MaxPool - ReLU - 120 - 84 - 10) built on (4, 28, 28, 1),
-# summary; trained on MNIST by a GradientTape loop over tf.data batches (one-hot labels,
-# CategoricalCrossentropy(from_logits=True), SGD); tested with argmax/equal/reduce_sum.
-# Transcription: as printed. In [26]'s optimizers.SGD(lr=0.01) is tf.keras 2 code that Keras 3
-# (TensorFlow 2.16+) rejects ("Argument(s) not recognized"): the test hands TensorFlow
-# SGD(learning_rate=0.01) (KERAS3_PATCHES in tests/test_listings.py); minicnn runs the line as printed.
-# Harness: mnist.load_data() -> harness.mnist.load_data(), .repeat(10) -> .repeat(harness.EPOCHS),
-# "if step % 1000 == 0" -> "if step % harness.PRINT_EVERY == 0" (every step's loss is printed).
-import tensorflow as tf
-from tensorflow import keras
+"""LeNet-5 on MNIST, trained by a GradientTape loop over tf.data batches.
+
+Seed 001_0dc837b8b3f160e0.txt (TensorFlow 2 textbook, chapter 10, a notebook), section 10.4
+"LeNet-5 实战", cells In [None] (the imports), In [13], [14], [26], [27]: the modified LeNet-5
+(Conv 6@3x3 - MaxPool - ReLU - Conv 16@3x3 - MaxPool - ReLU - 120 - 84 - 10) built on (4, 28, 28, 1),
+summary; trained on MNIST by a GradientTape loop over tf.data batches (one-hot labels,
+CategoricalCrossentropy(from_logits=True), SGD); tested with argmax/equal/reduce_sum.
+Transcription: as printed. In [26]'s optimizers.SGD(lr=0.01) is tf.keras 2 code that Keras 3
+(TensorFlow 2.16+) rejects ("Argument(s) not recognized"): the test hands TensorFlow
+SGD(learning_rate=0.01) (KERAS3_PATCHES in tests/test_listings.py); minicnn runs the line as printed.
+Runtime (examples/runtime.py): mnist.load_data() -> runtime.mnist.load_data(), .repeat(10) ->
+.repeat(runtime.epochs(10)), "if step % 1000 == 0" -> "if step % runtime.every(1000) == 0" (with
+--quick every step's loss is printed).
+
+Run it (from the repository root; from elsewhere, give the script's path):
+
+    python examples/lenet5_mnist.py --quick
+        seconds: 96 generated 28x28 digits, 2 epochs
+    python examples/lenet5_mnist.py --data-dir ../shared/data/mnist
+        MNIST (its four IDX .gz files); 10 epochs as printed (--epochs N to change)
+"""
+
+import runtime  # examples/runtime.py (first: it puts this checkout's minicnn on the path)
+import minicnn.tf as tf
+from minicnn.tf import keras
 
 # 加载TF模块
-from tensorflow.keras import layers,Sequential,losses,optimizers,datasets
-from tensorflow.keras.datasets import mnist
-import harness  # the test harness (not in the notebook)
+from minicnn.tf.keras import layers,Sequential,losses,optimizers,datasets
+from minicnn.tf.keras.datasets import mnist
 
 # In [13]:
 network = Sequential([
@@ -41,10 +53,10 @@ network.summary()
 criteon = losses.CategoricalCrossentropy(from_logits=True)
 
 # In [26]:
-(xs, ys), (xt, yt) = harness.mnist.load_data()  # notebook: mnist.load_data()
+(xs, ys), (xt, yt) = runtime.mnist.load_data()  # notebook: mnist.load_data()
 xs = tf.convert_to_tensor(xs, dtype=tf.float32) / 255.
 db = tf.data.Dataset.from_tensor_slices((xs, ys))
-db = db.batch(32).repeat(harness.EPOCHS)  # notebook: .repeat(10)
+db = db.batch(32).repeat(runtime.epochs(10))  # notebook: .repeat(10)
 
 xt = tf.convert_to_tensor(xt, dtype=tf.float32) / 255.
 dbtest = tf.data.Dataset.from_tensor_slices((xt, yt))
@@ -69,7 +81,7 @@ for step, (x,y) in enumerate(db):
     # 自动更新参数
     optimizer.apply_gradients(zip(grads, network.trainable_variables))
     # 打印状态
-    if step % harness.PRINT_EVERY == 0:  # notebook: step % 1000
+    if step % runtime.every(1000) == 0:  # notebook: step % 1000
         print("#", step, ', loss: ', float(loss))
 
 # In [27]:

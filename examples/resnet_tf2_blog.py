@@ -1,16 +1,28 @@
-# Seed 004_61856d058a1757e6.txt (blog post "ResNet in TensorFlow 2"), all its code boxes in order, which
-# make one program: the imports; BasicBlock and Bottleneck (expansion 4) of ResNet v1 (BN momentum 0.9,
-# epsilon 1e-5); the ResNet Model (7x7/2 stem, 3x3/2 max pool, four stacks from _make_layer with 1x1
-# projection shortcuts, include_top: global average pooling, Dense, Softmax); the full pre-activation
-# BasicBlock_v2 and Bottleneck_v2; resnet_34/50/101 and resnet_v2_34/50/101; main(), which builds
-# resnet_v2_101 on (None, 3, 224, 224), freezes it, compiles, prints the summary and predicts 4 images.
-# Its printed summary, Total params: 45,339,624, comes from treating the (3, 224, 224) image as NHWC:
-# conv1 then sees 224 input channels (7*7*224*64 = 702,464 parameters).
-# Transcription fixes: the blog's code lost all indentation (and its line numbers were printed as a
-# separate column): line numbers stripped, indentation restored.
-import tensorflow as tf
+"""ResNet-34/50/101 v1 and v2 of the blog post, and its main(): ResNet-101 v2 on NCHW arrays.
+
+Seed 004_61856d058a1757e6.txt (blog post "ResNet in TensorFlow 2"), section "ResNet 结构": all its
+code boxes in order, which make one program: the imports; BasicBlock and Bottleneck (expansion 4)
+of ResNet v1 (BN momentum 0.9, epsilon 1e-5); the ResNet Model (7x7/2 stem, 3x3/2 max pool, four
+stacks from _make_layer with 1x1 projection shortcuts, include_top: global average pooling, Dense,
+Softmax); the full pre-activation BasicBlock_v2 and Bottleneck_v2; resnet_34/50/101 and resnet_v2_34/50/101; main(), which builds
+resnet_v2_101 on (None, 3, 224, 224), freezes it, compiles, prints the summary and predicts 4 images.
+Its printed summary, Total params: 45,339,624, comes from treating the (3, 224, 224) image as NHWC:
+conv1 then sees 224 input channels (7*7*224*64 = 702,464 parameters).
+Transcription fixes: the blog's code lost all indentation (and its line numbers were printed as a
+separate column): line numbers stripped, indentation restored.
+minicnn runs main() as printed and warns that conv1's input looks channels-first (NCHW); with
+x_data.transpose(0, 2, 3, 1) the model would see 3 channels of 224x224 images, as the blog meant.
+
+Run it (random inputs, no training: --quick changes nothing here):
+
+    python examples/resnet_tf2_blog.py --quick
+    python examples/resnet_tf2_blog.py
+"""
+
+import runtime  # examples/runtime.py (first: it puts this checkout's minicnn on the path)
+import minicnn.tf as tf
 import numpy as np
-from tensorflow.keras import layers, Model, Sequential
+from minicnn.tf.keras import layers, Model, Sequential
 
 
 class BasicBlock(layers.Layer):

@@ -1,17 +1,29 @@
-# Seed 000_4184f2205535d435.txt (Keras textbook, chapter 5), section 5.1 "功能性 API", Listing 5.1:
-# the MNIST CNN of cnn-mnist-1.4.1.py rewritten with the Functional API (three Conv2D, two
-# MaxPooling2D, Dropout, softmax Dense); summary, fit with validation data, evaluate.
-# Transcription: printed line numbers stripped, the listing's two pages joined; nothing else to fix.
-# Harness: mnist.load_data() -> harness.mnist.load_data(), epochs=20 -> harness.EPOCHS.
+"""Listing 5.1: a CNN built with the Functional API, trained on MNIST.
+
+Seed 000_4184f2205535d435.txt (Keras textbook, chapter 5), section 5.1 "功能性 API", Listing 5.1:
+the MNIST CNN of cnn-mnist-1.4.1.py rewritten with the Functional API (three Conv2D, two
+MaxPooling2D, Dropout, softmax Dense); summary, fit with validation data, evaluate.
+Transcription: printed line numbers stripped, the listing's two pages joined; nothing else to fix.
+Runtime (examples/runtime.py): mnist.load_data() -> runtime.mnist.load_data(), epochs=20 ->
+runtime.epochs(20).
+
+Run it (from the repository root; from elsewhere, give the script's path):
+
+    python examples/functional_cnn_mnist.py --quick
+        seconds: 96 generated 28x28 digits, 2 epochs
+    python examples/functional_cnn_mnist.py --data-dir ../shared/data/mnist
+        MNIST (its four IDX .gz files); 20 epochs as printed (--epochs N to change)
+"""
+
+import runtime  # examples/runtime.py (first: it puts this checkout's minicnn on the path)
 import numpy as np
-from tensorflow.keras.layers import Dense, Dropout, Input
-from tensorflow.keras.layers import Conv2D, MaxPooling2D, Flatten
-from tensorflow.keras.models import Model
-from tensorflow.keras.datasets import mnist
-from tensorflow.keras.utils import to_categorical
-import harness  # the test harness (not in the listing)
+from minicnn.tf.keras.layers import Dense, Dropout, Input
+from minicnn.tf.keras.layers import Conv2D, MaxPooling2D, Flatten
+from minicnn.tf.keras.models import Model
+from minicnn.tf.keras.datasets import mnist
+from minicnn.tf.keras.utils import to_categorical
 # load MNIST dataset
-(x_train, y_train), (x_test, y_test) = harness.mnist.load_data()  # listing: mnist.load_data()
+(x_train, y_train), (x_test, y_test) = runtime.mnist.load_data()  # listing: mnist.load_data()
 # from sparse label to categorical
 num_labels = len(np.unique(y_train))
 y_train = to_categorical(y_train)
@@ -58,7 +70,7 @@ model.compile(loss='categorical_crossentropy',
 model.fit(x_train,
           y_train,
           validation_data=(x_test, y_test),
-          epochs=harness.EPOCHS,  # listing: 20
+          epochs=runtime.epochs(20),  # listing: 20
           batch_size=batch_size)
 # model accuracy on test dataset
 score = model.evaluate(x_test,

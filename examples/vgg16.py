@@ -1,15 +1,30 @@
-# Seed 003_af57a838ef83f398.txt (lecture slides "人工智能实践：Tensorflow笔记"), slide "VGGNet" (source
-# p36_cifar10_vgg16.py): VGG16 for 32x32x3 inputs, thirteen 3x3 'same' Conv2D-BN-ReLU layers (64, 64,
-# 128, 128, 256, 256, then 512 from c7 on, as the slide prints it) in five units each closed by 2x2/2
-# 'same' max pooling and Dropout(0.2), then Dense 512-512 (ReLU, Dropout 0.2) and softmax Dense(10).
-# Transcription fixes: the slide prints the class without indentation, restored; OCR dropped the
-# underscores of `super(VGG16, self).__init__()` (printed `.init()`), put back.
-# Not printed on the slide, so taken from the course script to make it run: the imports (those of
-# p27), call() chaining the layers in the order they are defined (the slide's C/B/A/P/D table), and
-# `model = VGG16()`.
-import tensorflow as tf
-from tensorflow.keras.layers import Conv2D, BatchNormalization, Activation, MaxPool2D, Dropout, Flatten, Dense
-from tensorflow.keras import Model
+"""VGG16 of the slides (BatchNormalization, Dropout) for 32x32x3 images, trained on CIFAR-10.
+
+Seed 003_af57a838ef83f398.txt (lecture slides "人工智能实践：Tensorflow笔记"), slide "VGGNet" (source
+p36_cifar10_vgg16.py): VGG16 for 32x32x3 inputs, thirteen 3x3 'same' Conv2D-BN-ReLU layers (64, 64,
+128, 128, 256, 256, then 512 from c7 on, as the slide prints it) in five units each closed by 2x2/2
+'same' max pooling and Dropout(0.2), then Dense 512-512 (ReLU, Dropout 0.2) and softmax Dense(10).
+Transcription fixes: the slide prints the class without indentation, restored; OCR dropped the
+underscores of `super(VGG16, self).__init__()` (printed `.init()`), put back.
+Not printed on the slide, so taken from the course script to make it run: the imports (those of
+p27), call() chaining the layers in the order they are defined (the slide's C/B/A/P/D table), and
+`model = VGG16()`.
+Run as a script, it then trains the model on CIFAR-10 as the course script does (p27's compile
+and fit; see its end).
+
+Run it (from the repository root; from elsewhere, give the script's path):
+
+    python examples/vgg16.py --quick
+        seconds: 8 generated 32x32 images, 2 epochs
+    python examples/vgg16.py --data-dir DIR
+        CIFAR-10 (DIR holds cifar-10-python.tar.gz or cifar-10-batches-py/);
+        5 epochs, as the course script (--epochs N to change)
+"""
+
+import runtime  # examples/runtime.py (first: it puts this checkout's minicnn on the path)
+import minicnn.tf as tf
+from minicnn.tf.keras.layers import Conv2D, BatchNormalization, Activation, MaxPool2D, Dropout, Flatten, Dense
+from minicnn.tf.keras import Model
 
 
 class VGG16(Model):
@@ -145,3 +160,19 @@ class VGG16(Model):
 
 
 model = VGG16()  # not printed on the slide
+
+# --- not printed on the slide: the model applied to one CIFAR-sized image, and its summary
+model(tf.zeros([1, 32, 32, 3]))
+model.summary()
+
+# --- not on the slide: the course script p36_cifar10_vgg16.py trains the model as p27 trains the Baseline
+# (baseline_cifar10.py; its checkpoint, weights dump and curves are left out here)
+if __name__ == '__main__':
+    (x_train, y_train), (x_test, y_test) = runtime.cifar10.load_data()  # script: cifar10.load_data()
+    x_train, x_test = x_train / 255.0, x_test / 255.0
+
+    model.compile(optimizer='adam',
+                  loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=False),
+                  metrics=['sparse_categorical_accuracy'])
+    history = model.fit(x_train, y_train, batch_size=32, epochs=runtime.epochs(5),  # script: epochs=5
+                        validation_data=(x_test, y_test), validation_freq=1)

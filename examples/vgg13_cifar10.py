@@ -1,20 +1,32 @@
-# Seed 001_0dc837b8b3f160e0.txt (TensorFlow 2 textbook, chapter 10, a notebook), section 10.10
-# "CIFAR10与VGG13实战", cells In [None] (the imports), In [42], [43], [47], [48], [49] and the training
-# cell In [None]: CIFAR-10 through tf.data (shuffle, map, batch), VGG13 as a convolutional Sequential
-# (5 Conv-Conv-MaxPool units) plus a 256-128-10 dense Sequential, summaries (fc_net: 165,514), and a
-# GradientTape loop with Adam over both sub-networks' variables, tested each epoch.
-# Transcription: as printed. The training cell's optimizers.Adam(lr=1e-4) is tf.keras 2 code that
-# Keras 3 (TensorFlow 2.16+) rejects ("Argument(s) not recognized"): the test hands TensorFlow
-# Adam(learning_rate=1e-4) (KERAS3_PATCHES in tests/test_listings.py); minicnn runs it as printed.
-# Harness: datasets.cifar10.load_data() -> harness.cifar10.load_data(), range(50) epochs ->
-# range(harness.EPOCHS), "if step %100 == 0" -> "if step % harness.PRINT_EVERY == 0".
-import tensorflow as tf
-from tensorflow import keras
+"""VGG13 on CIFAR-10, trained by a GradientTape loop with Adam.
+
+Seed 001_0dc837b8b3f160e0.txt (TensorFlow 2 textbook, chapter 10, a notebook), section 10.10
+"CIFAR10与VGG13实战", cells In [None] (the imports), In [42], [43], [47], [48], [49] and the training
+cell In [None]: CIFAR-10 through tf.data (shuffle, map, batch), VGG13 as a convolutional Sequential
+(5 Conv-Conv-MaxPool units) plus a 256-128-10 dense Sequential, summaries (fc_net: 165,514), and a
+GradientTape loop with Adam over both sub-networks' variables, tested each epoch.
+Transcription: as printed. The training cell's optimizers.Adam(lr=1e-4) is tf.keras 2 code that
+Keras 3 (TensorFlow 2.16+) rejects ("Argument(s) not recognized"): the test hands TensorFlow
+Adam(learning_rate=1e-4) (KERAS3_PATCHES in tests/test_listings.py); minicnn runs it as printed.
+Runtime (examples/runtime.py): datasets.cifar10.load_data() -> runtime.cifar10.load_data(), range(50)
+epochs -> range(runtime.epochs(50)), "if step %100 == 0" -> "if step % runtime.every(100) == 0".
+
+Run it (from the repository root; from elsewhere, give the script's path):
+
+    python examples/vgg13_cifar10.py --quick
+        seconds: 8 generated 32x32 images, 2 epochs
+    python examples/vgg13_cifar10.py --data-dir DIR
+        CIFAR-10 (DIR holds cifar-10-python.tar.gz or cifar-10-batches-py/);
+        50 epochs as printed (--epochs N to change)
+"""
+
+import runtime  # examples/runtime.py (first: it puts this checkout's minicnn on the path)
+import minicnn.tf as tf
+from minicnn.tf import keras
 
 # 加载TF模块
-from tensorflow.keras import layers,Sequential,losses,optimizers,datasets
-from tensorflow.keras.datasets import mnist
-import harness  # the test harness (not in the notebook)
+from minicnn.tf.keras import layers,Sequential,losses,optimizers,datasets
+from minicnn.tf.keras.datasets import mnist
 
 # In [42]:
 def preprocess(x, y):
@@ -23,7 +35,7 @@ def preprocess(x, y):
     y = tf.cast(y, dtype=tf.int32)
     return x,y
 
-(x,y), (x_test,y_test) = harness.cifar10.load_data()  # notebook: datasets.cifar10.load_data()
+(x,y), (x_test,y_test) = runtime.cifar10.load_data()  # notebook: datasets.cifar10.load_data()
 # 删除y的一个维度，[b,1] => [b]
 y = tf.squeeze(y, axis=1)
 y_test = tf.squeeze(y_test, axis=1)
@@ -90,7 +102,7 @@ variables = conv_net.trainable_variables + fc_net.trainable_variables
 # In [None]:
 optimizer = optimizers.Adam(lr=1e-4)
 
-for epoch in range(harness.EPOCHS):  # notebook: range(50)
+for epoch in range(runtime.epochs(50)):  # notebook: range(50)
     for step, (x,y) in enumerate(train_db):
         with tf.GradientTape() as tape:
             # [b, 32, 32, 3] => [b, 1, 1, 512]
@@ -107,7 +119,7 @@ for epoch in range(harness.EPOCHS):  # notebook: range(50)
         grads = tape.gradient(loss, variables)
         optimizer.apply_gradients(zip(grads, variables))
 
-        if step % harness.PRINT_EVERY == 0:  # notebook: step %100
+        if step % runtime.every(100) == 0:  # notebook: step %100
             print(epoch, step, 'loss:', float(loss))
 
     total_num = 0
