@@ -76,8 +76,8 @@ def test_cli_gradcheck_runs_named_ops(capsys):
 
 
 def test_cli_gradcheck_rejects_unknown_op(capsys):
-    assert cli_main(["gradcheck", "nope"]) == 2
-    assert "unknown op(s): nope" in capsys.readouterr().err
+    assert cli_main(["gradcheck", "nope"]) == 1  # bad input: one line and exit 1, as every verb
+    assert "unknown check(s): nope; see 'minicnn gradcheck --list'" in capsys.readouterr().err
 
 
 def test_cli_demo_quiet_prints_accuracy(capsys):
