@@ -64,16 +64,18 @@ class Tensor:
     """An array plus what autograd needs: ``grad``, ``requires_grad`` and the ``creator`` Function.
 
     ``data`` is a NumPy or CuPy array. Python floats become the default dtype (float32);
-    arrays keep their dtype. Only float tensors can require gradients.
+    arrays keep their dtype. Only float tensors can require gradients. ``device`` ('cpu' or 'gpu')
+    says where the data goes; by default a GPU array stays on the GPU and anything else goes to
+    the current device (``mc.set_device``).
     """
 
     is_minicnn_tensor = True
     __array_priority__ = 1000  # ndarray (op) Tensor defers to the Tensor's reflected operator
 
-    def __init__(self, data, requires_grad=False, name=None, dtype=None):
+    def __init__(self, data, requires_grad=False, name=None, dtype=None, device=None):
         if isinstance(data, Tensor):
             data = data.data
-        self.data = backend.as_array(data, dtype=dtype)
+        self.data = backend.as_array(data, dtype=dtype, device=device)
         if requires_grad and self.data.dtype.kind != "f":
             raise TypeError(f"requires_grad=True needs a float tensor, got dtype {self.data.dtype}")
         self.requires_grad = bool(requires_grad)
@@ -134,12 +136,13 @@ class Tensor:
 
     def to(self, device):
         """A copy on 'cpu' or 'gpu' that is a new leaf with the same requires_grad."""
-        return Tensor(backend.to_device(self.data, device), requires_grad=self.requires_grad, name=self.name)
+        return Tensor(backend.to_device(self.data, device), requires_grad=self.requires_grad, name=self.name,
+                      device=device)
 
     def detach(self):
         """The same data (not a copy) cut from the graph. Writing to either (``assign``) changes both,
         and a graph that saved the original then refuses to run backward, as the write is seen."""
-        detached = Tensor(self.data, name=self.name)
+        detached = Tensor(self.data, name=self.name, device=self.device)
         detached._version = self._version
         return detached
 
@@ -241,7 +244,7 @@ def as_tensor(x, like=None):
     if like is None:
         return Tensor(x)
     if like.dtype.kind == "f" or (like.dtype.kind in "iu" and _is_whole_python_number(x)):
-        return Tensor(backend.as_array(x, dtype=like.dtype, device=like.device))
+        return Tensor(x, dtype=like.dtype, device=like.device)
     return Tensor(x)
 
 
@@ -292,7 +295,7 @@ class Function:
         single = not isinstance(outputs, tuple)
         outputs = (outputs,) if single else outputs
         record = is_grad_enabled() and any(t.requires_grad for t in tensors)
-        results = tuple(Tensor(y, requires_grad=record) for y in outputs)
+        results = tuple(Tensor(y, requires_grad=record, device=backend.device_of(y)) for y in outputs)
         if record:
             self.inputs = [Edge(t) for t in tensors]
             self.needs_input_grad = tuple(t.requires_grad for t in tensors)

@@ -2,7 +2,9 @@
 
 Everything else asks here for the array module of its data (``get_array_module``), converts
 with ``as_array`` / ``to_numpy`` / ``to_device``, and reads the default float dtype.
-CuPy is imported lazily, only when a GPU is asked for or a CuPy array is seen.
+CuPy is imported lazily, only when a GPU is asked for or a CuPy array is seen. The GPU's array
+module is looked up in one place, ``gpu_module``: CuPy, or the strict stand-in that the test suite
+puts in its place (``use_gpu_stand_in``, docs/gpu.md) to run the GPU path on a CPU.
 """
 
 import numpy as np
@@ -13,14 +15,17 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _state = {"device": "cpu", "dtype": np.dtype(np.float32), "rng": np.random.default_rng()}
 
 
+_gpu = {"module": None, "sparse": None}  # the GPU's array module and its sparse module, once known
+
+
 def _cupy():
     """Return the cupy module, or raise a RuntimeError that says what is missing."""
     try:
         import cupy
     except ImportError as err:
         raise RuntimeError(
-            "device 'gpu' needs CuPy, which is not installed "
-            "(install it with: pip install 'minicnn[gpu]')"
+            "device 'gpu' needs CuPy, which is not installed: install the wheel of your CUDA major version "
+            "(nvidia-smi shows it), pip install 'minicnn[gpu-cuda12]' (or gpu-cuda13, gpu-cuda11); docs/gpu.md"
         ) from err
     try:
         count = cupy.cuda.runtime.getDeviceCount()
@@ -36,7 +41,29 @@ def unwrap(a):
     return a.data if getattr(a, "is_minicnn_tensor", False) else a
 
 
+def gpu_module():
+    """The GPU's array module: CuPy (imported on first use), or the stand-in a test installed."""
+    if _gpu["module"] is None:
+        cupy = _cupy()
+        import cupyx.scipy.sparse
+        _gpu.update(module=cupy, sparse=cupyx.scipy.sparse)
+    return _gpu["module"]
+
+
+def use_gpu_stand_in(module):
+    """Test hook: make ``module`` the GPU's array module (``minicnn.testing.fake_cupy``: CuPy's rules on
+    NumPy memory), so that device 'gpu' runs on a CPU; ``None`` goes back to CuPy (imported again
+    on first use). Returns the module it replaces (None if none was loaded)."""
+    previous = _gpu["module"]
+    _gpu.update(module=module, sparse=getattr(module, "sparse", None))
+    return previous
+
+
 def is_cupy_array(a):
+    """True for an array of the GPU's module (a CuPy array, or the stand-in's)."""
+    module = _gpu["module"]
+    if module is not None:
+        return isinstance(a, module.ndarray)
     return type(a).__module__.split(".")[0] == "cupy"
 
 
@@ -50,7 +77,7 @@ def set_device(device):
     """Choose where new arrays are created: 'cpu' (NumPy) or 'gpu' (CuPy)."""
     check_device(device)
     if device == "gpu":
-        _cupy()
+        gpu_module()
     _state["device"] = device
 
 
@@ -59,16 +86,14 @@ def get_device():
 
 
 def array_module_of_device(device):
-    return _cupy() if check_device(device) == "gpu" else np
+    return gpu_module() if check_device(device) == "gpu" else np
 
 
 def get_array_module(*arrays):
     """NumPy, or CuPy if any of ``arrays`` (raw arrays or Tensors) lives on the GPU."""
     for a in arrays:
-        a = unwrap(a)
-        if is_cupy_array(a):
-            import cupy
-            return cupy
+        if is_cupy_array(unwrap(a)):
+            return gpu_module()
     return np
 
 
@@ -101,18 +126,18 @@ def to_device(array, device):
     check_device(device)
     if device == "cpu":
         return to_numpy(array)
-    cupy = _cupy()
-    return array if is_cupy_array(array) else cupy.asarray(array)
+    return array if is_cupy_array(array) else gpu_module().asarray(array)
 
 
 def as_array(data, dtype=None, device=None):
-    """Convert ``data`` to a raw array on ``device`` (default: where it is, else the current device).
+    """Convert ``data`` to a raw array on ``device`` (default: a GPU array stays on the GPU, anything
+    else goes to the current device, as a new tensor does).
 
     Python floats and lists of floats get the default float dtype; NumPy/CuPy arrays keep theirs
     unless ``dtype`` is given.
     """
     if device is None:
-        device = device_of(data) if hasattr(data, "dtype") else get_device()
+        device = "gpu" if is_cupy_array(data) else get_device()
     xp = array_module_of_device(device)
     if dtype is None and not hasattr(data, "dtype"):
         probe = np.asarray(data)
@@ -120,6 +145,8 @@ def as_array(data, dtype=None, device=None):
             dtype = get_default_dtype()
     if device == "cpu":
         return np.asarray(to_numpy(data), dtype=dtype)
+    if isinstance(data, (bool, int, float, complex, np.generic)):  # a number is filled in on the device, not copied
+        return xp.full((), data, dtype=dtype if dtype is not None else np.asarray(data).dtype)
     return xp.asarray(data, dtype=dtype)
 
 
@@ -138,8 +165,8 @@ def sparse_module(xp):
     if xp is np:
         import scipy.sparse
         return scipy.sparse
-    import cupyx.scipy.sparse
-    return cupyx.scipy.sparse
+    gpu_module()
+    return _gpu["sparse"]
 
 
 def copy_into(dst, src):

@@ -313,6 +313,13 @@ class Model(Layer):
         from .saving import model_from_config
         return model_from_config(config)
 
+    def to(self, device):
+        """Move the weights, and the optimizer's state for them, to 'cpu' or 'gpu'; returns the model."""
+        super().to(device)
+        if self.optimizer is not None:
+            self.optimizer.to(device)
+        return self
+
     def save_checkpoint(self, path):
         """Weights and optimizer state to an .npz file (atomic), to resume training later."""
         from .checkpoint import save_checkpoint

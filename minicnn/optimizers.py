@@ -31,7 +31,7 @@ import numpy as np
 
 from . import schedules  # noqa: F401  (mc.optimizers.schedules, as keras.optimizers.schedules)
 from .autograd import Tensor
-from .backend import as_array, get_array_module, to_numpy, unwrap
+from .backend import as_array, get_array_module, to_device, to_numpy, unwrap
 from .registry import Registry, register_subclass
 from .schedules import cast
 
@@ -141,6 +141,13 @@ class Optimizer:
             slots[name] = get_array_module(weight.data).full_like(weight.data, initial)
         return slots[name]
 
+    def to(self, device):
+        """Move the per-weight state (momenta, moments) to 'cpu' or 'gpu', where its weights went
+        (``model.to`` calls it); the optimizer-wide scalars stay NumPy numbers. Returns the optimizer."""
+        self._state = {key: {name: to_device(a, device) for name, a in slots.items()}
+                       for key, slots in self._state.items()}
+        return self
+
     def scalar(self, name, initial, dtype):
         """The named optimizer-wide state (one number, not one per weight), a NumPy 0-d array of
         ``dtype`` holding ``initial`` on first use; update it in place (``u[...] = ...``)."""
@@ -215,7 +222,8 @@ class Optimizer:
                                  f"{w.name or ''} shape {w.shape}")
         if not pairs:
             return
-        grads = self._clip([unwrap(g).astype(w.dtype, copy=False) for g, w in pairs])
+        # each gradient in its weight's dtype and on its device (NumPy gradients of GPU weights are moved)
+        grads = self._clip([as_array(unwrap(g), dtype=w.dtype, device=w.device) for g, w in pairs])
         lr = self._learning_rate_value()  # a schedule sees the count before the step, as in Keras
         self.iterations += 1
         self.begin_step([w for _, w in grads_and_vars])

@@ -29,8 +29,14 @@ def model_inputs(model, x):
         return model._inputs_from_dict(x)
     if isinstance(x, (list, tuple)):
         return [model_inputs(model, a) for a in x]
-    return Tensor(backend.as_array(x, dtype=model.dtype if np.asarray(x).dtype.kind in "biuf" else None,
-                                   device=backend.get_device()))
+    kind = (x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype).kind
+    return Tensor(x, dtype=model.dtype if kind in "biuf" else None, device=model_device(model))
+
+
+def model_device(model):
+    """Where the model's weights are; before it has any, where ``model.to`` said, else the current device."""
+    weights = model.weights
+    return weights[0].device if weights else getattr(model, "_device", None) or backend.get_device()
 
 
 def model_targets(model, y):

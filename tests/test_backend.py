@@ -18,6 +18,7 @@ if importlib.util.find_spec("cupy") is not None:
 
 
 @pytest.mark.skipif(HAS_GPU, reason="checks the error raised where no GPU is usable")
+@pytest.mark.cpu_only(reason="the stand-in is a usable GPU module")
 def test_gpu_request_without_gpu_names_the_problem():
     with pytest.raises(RuntimeError, match="device 'gpu'"):
         mc.set_device("gpu")
@@ -26,6 +27,7 @@ def test_gpu_request_without_gpu_names_the_problem():
         mc.Tensor(np.ones(2)).to("gpu")
 
 
+@pytest.mark.cpu_only(reason="device 'gpu' is current there")
 def test_cpu_is_the_default_and_numpy_is_its_module():
     assert mc.get_device() == "cpu"
     assert mc.get_array_module(np.ones(2)) is np
@@ -46,6 +48,7 @@ def test_seeded_generator_is_reproducible():
     np.testing.assert_array_equal(backend.rng().random(3), first)
 
 
+@pytest.mark.gpu
 @pytest.mark.skipif(not HAS_GPU, reason="needs CuPy and a GPU")
 def test_gpu_and_cpu_agree_on_a_small_graph():
     rng = np.random.default_rng(0)

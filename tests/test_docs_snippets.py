@@ -31,7 +31,7 @@ from minicnn import backend
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 PAGES = ["autograd.md", "models.md", "training.md", "convolution.md", "pooling_and_batchnorm.md", "gradcheck.md",
-         "pictures.md", "benchmarking.md", "degradation.md", "README.md"]
+         "pictures.md", "benchmarking.md", "degradation.md", "gpu.md", "README.md"]
 ILLUSTRATIVE = "# illustrative:"
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```\s*$", flags=re.S | re.M)
 REPO_PATH = re.compile(r"\b(?:minicnn|tests|benchmarks|examples|docs)/[\w/.-]*\w")

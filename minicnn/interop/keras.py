@@ -7,6 +7,8 @@ copy by position. Every copy checks count and shapes first and changes nothing o
 
 import numpy as np
 
+from ..backend import to_numpy
+
 
 def _check(source_arrays, source_names, target, direction):
     target_weights = target.weights
@@ -38,7 +40,7 @@ def compare_outputs(model, keras_model, inputs):
     """Inference-mode outputs of both models on ``inputs``: (max abs difference, max relative difference)."""
     import tensorflow as tf
 
-    ours = np.asarray(model.predict(inputs))
+    ours = to_numpy(model.predict(inputs))  # a CuPy array for a model on the GPU
     feed = [tf.constant(x) for x in inputs] if isinstance(inputs, (list, tuple)) else tf.constant(inputs)
     theirs = keras_model(feed, training=False).numpy()
     difference = np.abs(ours - theirs)

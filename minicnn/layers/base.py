@@ -150,8 +150,8 @@ class Layer:
         values = initializers.get("glorot_uniform" if initializer is None else initializer)(shape, dtype)
         name = name or f"variable_{len(self._trainable_own) + len(self._non_trainable_own)}"
         trainable = bool(trainable)
-        weight = Tensor(backend.as_array(values, dtype=dtype, device=backend.get_device()),
-                        requires_grad=trainable and self.trainable, name=name)
+        device = getattr(self, "_device", None) or backend.get_device()  # .to(device) moved this layer
+        weight = Tensor(values, dtype=dtype, device=device, requires_grad=trainable and self.trainable, name=name)
         weight.path = f"{self.name}/{name}"  # Keras 3: name "kernel", path "conv2d/kernel"
         weight.trainable = trainable and self.trainable
         weight.regularizer = regularizer
@@ -223,6 +223,19 @@ class Layer:
     def zero_grad(self):
         for w in self.weights:
             w.grad = None
+
+    def to(self, device):
+        """Move every weight below this layer to 'cpu' or 'gpu' in place (the same Tensors, their
+        arrays moved) and build later weights there; returns the layer, as ``torch.nn.Module.to``."""
+        backend.check_device(device)
+        for layer in [self] + self._all_layers():
+            object.__setattr__(layer, "_device", device)
+        for w in self.weights:
+            if w.device != device:
+                w.data = backend.to_device(w.data, device)
+                w.grad = None if w.grad is None else backend.to_device(w.grad, device)
+                w.bump_version()  # a graph built on the old arrays must not run backward into the moved weight
+        return self
 
     # --- calling ---------------------------------------------------------------------------
     def build(self, input_shape):

@@ -127,7 +127,7 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits):
     """Like ``tf.nn.sparse_softmax_cross_entropy_with_logits``: integer labels of shape logits.shape[:-1]."""
     logits = as_tensor(logits)
     raw = unwrap(labels)
-    xp = get_array_module(logits.data)
+    xp = get_array_module(raw)  # the labels are checked where they are: host labels before they move, no sync
     raw = xp.asarray(raw)
     if raw.dtype.kind not in "iu":
         if raw.dtype.kind == "f" and raw.size and bool((raw == xp.round(raw)).all()):
@@ -140,14 +140,14 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits):
             f"logits shape without its last axis, {logits.shape[:-1]}"
         )
     n_classes = logits.shape[-1]
-    if raw.size and (int(raw.min()) < 0 or int(raw.max()) >= n_classes):
+    if raw.size and bool(((raw < 0) | (raw >= n_classes)).any()):  # device labels: one read back, not two
         host = to_numpy(raw)
         bad = host[(host < 0) | (host >= n_classes)][0]
         raise ValueError(
             f"sparse_softmax_cross_entropy_with_logits: label {bad} is outside [0, {n_classes}) "
             f"for logits with {n_classes} classes"
         )
-    return SparseSoftmaxCrossEntropy(raw.astype(np.int64))(logits)
+    return SparseSoftmaxCrossEntropy(get_array_module(logits.data).asarray(raw.astype(np.int64)))(logits)
 
 
 __all__ = ["softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits",
