@@ -16,6 +16,7 @@ import ast
 import sys
 from contextlib import nullcontext
 
+from ..cli import positive_float
 from .blocks import BLOCK_CHECKS
 from .core import TOLERANCES, check_dtype
 from .inject import BUG_KINDS, inject_bug
@@ -67,16 +68,6 @@ def shape(text):
     if min(values, default=1) <= 0:
         raise argparse.ArgumentTypeError(f"expected positive sizes, got {text!r}")
     return values
-
-
-def positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
-    return value
 
 
 def non_negative_int(text):
