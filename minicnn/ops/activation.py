@@ -9,7 +9,6 @@ one-argument call. Gradients at the kinks are TensorFlow's (relu6: 0 at 0 and at
 import numbers
 
 import numpy as np
-from scipy.special import erfc  # a ufunc: CuPy arrays are dispatched to cupyx.scipy.special.erfc
 
 from ..autograd import Function, as_tensor
 from ..backend import get_array_module
@@ -210,6 +209,8 @@ class Gelu(Function):
             t = xp.tanh(k * (x + c * x * x * x))
             self.slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * c * x * x)
             return 0.5 * x * (1 + t)
+        from scipy.special import erfc  # a ufunc (CuPy arrays go to cupyx's); imported on first use, not with minicnn
+
         r = dtype(GELU_RSQRT_2)
         tail = erfc(-x * r)
         self.slope = 0.5 * tail + x * r * xp.exp(-(x * r) ** 2) / dtype(np.sqrt(np.pi))

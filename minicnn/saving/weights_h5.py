@@ -23,7 +23,6 @@ import io
 import math
 import os
 
-import h5py
 import numpy as np
 
 from ..backend import to_numpy
@@ -135,6 +134,7 @@ def weight_paths(layer):
 
 def h5_bytes(layer):
     """The bytes of a .weights.h5 file holding every weight of ``layer`` (BN statistics included)."""
+    import h5py  # imported when an .h5 file is used: minicnn imports without it
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as h5:
         for path, sublayer in weight_paths(layer):
@@ -165,6 +165,7 @@ def save_weights_h5(layer, path):
 # --- reading ---------------------------------------------------------------------------------
 
 def _safe_child(group, name, where):
+    import h5py  # imported when an .h5 file is used: minicnn imports without it
     link = group.get(name, getlink=True)
     if isinstance(link, (h5py.SoftLink, h5py.ExternalLink)):
         raise ValueError(f"{where}: {group.name}/{name} is a {type(link).__name__}, which weight files must not hold")
@@ -186,6 +187,7 @@ def _read_dataset(dataset, where):
 
 def _collect_vars(group, path, where, found):
     """Every ``vars`` group below ``group``: found[path] = (layer name attribute, {key: array})."""
+    import h5py  # imported when an .h5 file is used: minicnn imports without it
     for name in group:
         child = _safe_child(group, name, where)
         if not isinstance(child, h5py.Group):
@@ -212,6 +214,7 @@ def _check_not_legacy(h5, where):
 
 def read_h5(source, where):
     """{path: (stored layer name, {"0": array, ...})} of a .weights.h5 file (a path or bytes)."""
+    import h5py  # imported when an .h5 file is used: minicnn imports without it
     stream = io.BytesIO(source) if isinstance(source, bytes) else source
     if not isinstance(source, bytes):
         with open(source, "rb") as handle:
