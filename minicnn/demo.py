@@ -27,7 +27,7 @@ def run_demo(epochs=30, batch_size=32, learning_rate=1e-3, seed=0, verbose=1, pr
                   metrics=["accuracy"])
     if verbose:
         print_fn(f"digits: {len(x_train)} training and {len(x_test)} test images of 8x8")
-        model.summary(print_fn)
+        model.summary(print_fn=print_fn)
     start = time.perf_counter()
     model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, verbose=verbose)
     seconds = time.perf_counter() - start

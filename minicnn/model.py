@@ -348,6 +348,10 @@ class Model(Layer):
         """
         if not self.built:
             raise ValueError(f"{self.name}.summary(): the model is not built; call it on data or build(input_shape)")
+        if line_length is not None and (isinstance(line_length, bool) or not isinstance(line_length, int)
+                                        or line_length <= 0):
+            raise TypeError(f"{self.name}.summary(): line_length must be a positive int, got {line_length!r} "
+                            f"(to print elsewhere, pass print_fn=...)")
         (print_fn or print)(format_summary(self, line_length))
 
 

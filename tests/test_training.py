@@ -83,3 +83,16 @@ def test_cli_gradcheck_rejects_unknown_op(capsys):
 def test_cli_demo_quiet_prints_accuracy(capsys):
     assert cli_main(["demo", "--quiet", "--epochs", "2"]) == 0
     assert capsys.readouterr().out.startswith("test accuracy: ")
+
+
+def test_cli_demo_prints_the_summary_and_trains(capsys):
+    """The README's first command as it is typed (not --quiet): the summary, the progress, the accuracy."""
+    assert cli_main(["demo", "--epochs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "Total params:" in out and "test accuracy: " in out, out[-2000:]
+
+
+def test_summary_refuses_a_line_length_that_is_not_a_positive_int():
+    model = mc.Sequential([mc.Input((3,)), mc.layers.Dense(2)])
+    with pytest.raises(TypeError, match="line_length must be a positive int, got <built-in function print>"):
+        model.summary(print)
