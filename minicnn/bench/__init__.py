@@ -21,17 +21,9 @@ import argparse
 import sys
 import time
 
+from ..cli import positive_int
+
 SUITE_NAMES = ("ops", "models", "scaling")
-
-
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
 
 
 def _suite(text):
@@ -52,7 +44,7 @@ def add_arguments(parser):
                         help="small shapes and 3 rounds: under two minutes on 2 cores (the full run: about 15)")
     parser.add_argument("--out", help="folder for bench.json, bench.md and the plots (default: "
                                       "bench-results/<date>_<time>)")
-    parser.add_argument("--repeats", type=_positive_int,
+    parser.add_argument("--repeats", type=positive_int,
                         help="interleaved timing rounds per case (default: 3 quick; ops 9, models 5, scaling 5)")
     parser.add_argument("--filter", type=_names, action="extend", default=[],
                         help="only cases whose id or label contains one of these comma-separated words")
@@ -61,12 +53,12 @@ def add_arguments(parser):
                              "minicnn-gpu,torch-gpu)")
     parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu",
                         help="gpu: minicnn on CuPy against PyTorch + cuDNN (needs both and a GPU)")
-    parser.add_argument("--threads", type=_positive_int,
+    parser.add_argument("--threads", type=positive_int,
                         help="threads of every system's compute pools (BLAS, OpenMP, TensorFlow, PyTorch); default: "
                              "each its own (all cores). --threads 1 compares kernels, not threading, and holds up "
                              "better on a busy machine")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory processes")
-    parser.add_argument("--jobs", type=_positive_int,
+    parser.add_argument("--jobs", type=positive_int,
                         help="peak-memory processes run at once (default: cores + 1, at most 4)")
     return parser
 
